@@ -1,0 +1,227 @@
+"""The frame arena: a per-thread bump allocator over one preallocated buffer.
+
+Allocation is O(1): align the bump offset, advance it, hand out a numpy view. Reset is O(1):
+the offset goes back to zero. Game frames repeat, so the arena remembers the ``k``-th request
+of the last frame; when this frame's ``k``-th request has the same dtype and shape, the view
+built last frame (same bytes, same layout) is handed out again and no array is created. The
+first request that differs truncates that memory and later ones build fresh views.
+
+Debug mode never reuses views: at ``end`` it makes every view of the frame read-only (a late
+write raises ``ValueError: assignment destination is read-only``) and poisons the bytes with
+0xCD.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
+from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
+from framealloc_engine.layout import layout_of
+
+__all__ = ["ArenaCheckpoint", "FrameArena"]
+
+#: ``_k`` while no frame is active: larger than any cache, so every request takes the slow
+#: path, which raises FA001.
+_INACTIVE = 1 << 62
+
+
+class ArenaCheckpoint:
+    """An arena position: request index and bump offset. Opaque to users."""
+
+    __slots__ = ("index", "offset")
+
+    def __init__(self, index: int, offset: int) -> None:
+        self.index = index
+        self.offset = offset
+
+
+class FrameArena:
+    """A bump allocator for one thread.
+
+    Args:
+        capacity: Size of the arena in bytes.
+        debug: Poison and freeze instead of reusing views.
+    """
+
+    __slots__ = (
+        "_active",
+        "_cache",
+        "_k",
+        "_offset",
+        "_outstanding",
+        "buffer",
+        "capacity",
+        "debug",
+        "peak_offset",
+    )
+
+    def __init__(self, capacity: int, *, debug: bool = False) -> None:
+        self.capacity = capacity
+        self.debug = debug
+        # Touch every page once so steady-state frames never page-fault.
+        self.buffer = aligned_buffer(capacity, prefault=True)
+        self._cache: list[tuple[object, object, np.ndarray, int]] = []
+        self._outstanding: list[np.ndarray] = []
+        self._k = _INACTIVE
+        self._offset = 0
+        self._active = False
+        self.peak_offset = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """Whether a frame is open on this arena."""
+        return self._active
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the arena in use (the bump offset, padding included)."""
+        return self._offset if self._active else 0
+
+    @property
+    def count(self) -> int:
+        """Live allocations in the current frame."""
+        return self._k if self._active else 0
+
+    def begin(self) -> None:
+        """Open a frame: the arena is empty and allocations are accepted."""
+        self._offset = 0
+        self._k = 0
+        self._active = True
+
+    def end(self) -> tuple[int, int]:
+        """Close the frame and reset the arena in O(1).
+
+        Returns:
+            ``(count, bytes)`` of the frame's live allocations at the end.
+        """
+        count, used = self._k, self._offset
+        if used > self.peak_offset:
+            self.peak_offset = used
+        self._active = False
+        self._k = _INACTIVE
+        self._offset = 0
+        if self.debug:
+            self._freeze_and_poison(0, used)
+        return count, used
+
+    def _freeze_and_poison(self, keep: int, used: int) -> None:
+        views = self._outstanding
+        remaining = []
+        for view in views:
+            if self._view_start(view) >= used or self._view_start(view) < keep:
+                remaining.append(view)
+                continue
+            view.flags.writeable = False
+        self._outstanding = remaining if keep else []
+        if used > keep:
+            self.buffer[keep:used].fill(POISON_BYTE)
+
+    def _view_start(self, view: np.ndarray) -> int:
+        return int(view.__array_interface__["data"][0]) - int(
+            self.buffer.__array_interface__["data"][0]
+        )
+
+    # --- allocation -------------------------------------------------------------------------
+
+    def alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray:
+        """Allocate an array of ``dtype`` and ``shape`` in this frame (hot path).
+
+        Raises:
+            FrameNotActiveError: (FA001) no frame is active.
+            ArenaExhaustedError: (FA003) the arena has no room.
+        """
+        k = self._k
+        try:
+            entry = self._cache[k]
+        except IndexError:
+            return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
+        if entry[0] is dtype and entry[1] == shape:
+            self._k = k + 1
+            self._offset = entry[3]
+            return entry[2]
+        return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
+
+    def try_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray | None:
+        """Like :meth:`alloc` but returns ``None`` when the arena is full."""
+        k = self._k
+        try:
+            entry = self._cache[k]
+        except IndexError:
+            return self._alloc_slow(dtype, shape, False)
+        if entry[0] is dtype and entry[1] == shape:
+            self._k = k + 1
+            self._offset = entry[3]
+            return entry[2]
+        return self._alloc_slow(dtype, shape, False)
+
+    def _alloc_slow(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
+        if not self._active:
+            raise FrameNotActiveError(
+                "frame allocation used outside an active frame",
+                note="this allocation was requested when no frame was active on this thread",
+            )
+        layout = layout_of(dtype, shape)
+        align = layout.align
+        start = (self._offset + align - 1) & -align
+        end = start + layout.nbytes
+        if end > self.capacity:
+            if not raise_full:
+                return None
+            raise ArenaExhaustedError(
+                f"frame arena exhausted: requested {layout.nbytes} bytes with "
+                f"{self.capacity - self._offset} of {self.capacity} free",
+                note=f"arena size is {self.capacity} bytes per thread; "
+                f"{self._k} allocations are live in this frame",
+                help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
+                "less per frame, or use heap_alloc() for large blocks",
+            )
+        view: np.ndarray = np.ndarray(layout.shape, layout.dtype, self.buffer, start)
+        k = self._k
+        if self.debug:
+            self._outstanding.append(view)
+        else:
+            cache = self._cache
+            if k < len(cache):
+                del cache[k:]
+            cache.append((dtype, shape, view, end))
+        self._k = k + 1
+        self._offset = end
+        return view
+
+    # --- checkpoints ------------------------------------------------------------------------
+
+    def checkpoint(self) -> ArenaCheckpoint:
+        """The current position, to roll back to later in the same frame."""
+        return ArenaCheckpoint(self._k, self._offset)
+
+    def rollback(self, checkpoint: ArenaCheckpoint) -> int:
+        """Free everything allocated after ``checkpoint`` in O(1).
+
+        Returns:
+            How many allocations were freed.
+        """
+        freed = self._k - checkpoint.index
+        used = self._offset
+        if used > self.peak_offset:
+            self.peak_offset = used
+        if self.debug:
+            self._freeze_and_poison(checkpoint.offset, used)
+        self._k = checkpoint.index
+        self._offset = checkpoint.offset
+        return freed
+
+    def release(self) -> None:
+        """Drop the buffer (the owning thread has exited); the arena is unusable after."""
+        self._cache.clear()
+        self._outstanding.clear()
+        self.buffer = np.empty(0, dtype=np.uint8)
+        self.capacity = 0
+
+    def owns(self, array: np.ndarray) -> bool:
+        """Whether ``array``'s memory lies in this arena."""
+        return bool(np.shares_memory(array, self.buffer))

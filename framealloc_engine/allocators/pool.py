@@ -1,0 +1,226 @@
+"""Per-thread small-object pools: size-class free lists with deferred cross-thread frees.
+
+A pool hit is a list pop and a dict insert, with no lock. A free on the owning thread is a
+dict pop and a list append. A free from another thread goes to the owner's deferred queue
+(``collections.deque``: appends are atomic) and is applied at the owner's next
+``begin_frame`` or pool miss. The live-allocation table is shared by every thread and keyed by
+``id(array)``; each entry holds the array, so an id is never reused while the entry exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from framealloc_engine.allocators.buffer import POISON_BYTE, data_address
+from framealloc_engine.allocators.slab import Block, SlabRegistry
+from framealloc_engine.errors import (
+    AllocationSizeError,
+    DoubleFreeError,
+    InvalidFreeError,
+)
+from framealloc_engine.layout import Layout, layout_of
+
+__all__ = ["LocalPools"]
+
+
+class LocalPools:
+    """The pools of one thread.
+
+    Args:
+        registry: The global slab registry to refill from.
+        live: The allocator-wide table of live pool arrays (``id(array) -> Block``).
+        debug: Poison freed blocks, freeze freed arrays, never reuse arrays.
+    """
+
+    __slots__ = (
+        "_class_of",
+        "_free",
+        "_layouts",
+        "_live",
+        "_registry",
+        "alloc_counts",
+        "alive",
+        "debug",
+        "deferred",
+        "deferred_applied",
+        "deferred_sent",
+        "free_counts",
+        "refills",
+        "size_classes",
+        "thread_id",
+    )
+
+    def __init__(
+        self, registry: SlabRegistry, live: dict[int, Block], *, debug: bool = False
+    ) -> None:
+        self._registry = registry
+        self._live = live
+        self.debug = debug
+        self.size_classes = registry.size_classes
+        n = len(self.size_classes)
+        self._free: list[list[Block]] = [[] for _ in range(n)]
+        # request nbytes // 16 -> class index, for every size the pools serve
+        self._class_of: list[int] = []
+        for units in range(self.size_classes[-1] // 16 + 1):
+            nbytes = units * 16
+            self._class_of.append(next(i for i, s in enumerate(self.size_classes) if s >= nbytes))
+        self._layouts: dict[tuple[object, object], tuple[Layout, int]] = {}
+        self.deferred: deque[Block] = deque()
+        self.alloc_counts = [0] * n
+        self.free_counts = [0] * n
+        self.deferred_sent = 0
+        self.deferred_applied = 0
+        self.refills = 0
+        self.thread_id = threading.get_ident()
+        self.alive = True
+
+    # --- allocation -------------------------------------------------------------------------
+
+    def alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray:
+        """Allocate a block for ``dtype``/``shape`` (hot path: no lock on a hit).
+
+        Raises:
+            AllocationSizeError: (FA004) larger than the largest size class.
+        """
+        try:
+            layout, class_index = self._layouts[(dtype, shape)]
+        except (KeyError, TypeError):
+            layout, class_index = self._resolve(dtype, shape)
+        try:
+            block = self._free[class_index].pop()
+        except IndexError:
+            block = self._refill(class_index)
+        view = block.view
+        if block.layout is not layout or view is None:
+            view = np.ndarray(layout.shape, layout.dtype, block.page, block.offset)
+            if not self.debug:
+                block.view = view
+                block.layout = layout
+        self._live[id(view)] = block
+        self.alloc_counts[class_index] += 1
+        return view
+
+    def _resolve(self, dtype: Any, shape: Any) -> tuple[Layout, int]:
+        layout = layout_of(dtype, shape)
+        largest = self.size_classes[-1]
+        if layout.nbytes > largest or layout.align > 16:
+            raise AllocationSizeError(
+                f"pool allocation of {layout.nbytes} bytes is larger than the largest size "
+                f"class ({largest} bytes)",
+                note=f"dtype {layout.dtype}, shape {layout.shape}",
+                help="use heap_alloc()/heap_box() for large blocks, or add a larger class "
+                "with AllocConfig().with_size_classes(...)",
+            )
+        entry = (layout, self._class_of[(layout.nbytes + 15) // 16])
+        try:
+            if len(self._layouts) > 1024:
+                self._layouts.clear()
+            self._layouts[(dtype, shape)] = entry
+        except TypeError:
+            pass
+        return entry
+
+    def _refill(self, class_index: int) -> Block:
+        if self.deferred:
+            self.process_deferred()
+            free = self._free[class_index]
+            if free:
+                return free.pop()
+        blocks = self._registry.refill(class_index)
+        self.refills += 1
+        for block in blocks:
+            block.owner = self
+        free = self._free[class_index]
+        free.extend(blocks)
+        return free.pop()
+
+    # --- freeing ----------------------------------------------------------------------------
+
+    def free(self, array: np.ndarray) -> int:
+        """Free a pool array; returns the block size.
+
+        Raises:
+            DoubleFreeError: (FA401) the array was already freed.
+            InvalidFreeError: (FA401) the array did not come from these pools.
+        """
+        block = self._live.pop(id(array), None)
+        if block is None:
+            raise self._bad_free(array)
+        class_index = block.class_index
+        self.free_counts[class_index] += 1
+        if self.debug:
+            array.flags.writeable = False
+            block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
+        owner = block.owner
+        if owner is self:
+            self._free[class_index].append(block)
+        else:
+            self.deferred_sent += 1
+            if owner is None or not owner.alive:
+                self._registry.give_back([block])
+            else:
+                owner.deferred.append(block)
+        return block.size
+
+    def _bad_free(self, array: object) -> Exception:
+        if isinstance(array, np.ndarray) and self._registry.contains_address(
+            data_address(array)
+        ):
+            return DoubleFreeError(
+                "pool array freed twice (or a slice of a pool array was freed)",
+                note=f"array of dtype {array.dtype} and shape {array.shape} is not live",
+            )
+        return InvalidFreeError(
+            "pool_free() got an array the pools did not hand out",
+            note=f"got {type(array).__name__}"
+            + (f" of dtype {array.dtype}" if isinstance(array, np.ndarray) else ""),
+        )
+
+    def process_deferred(self, limit: int | None = None) -> int:
+        """Apply frees queued by other threads (up to ``limit``); returns how many."""
+        deferred = self.deferred
+        free = self._free
+        done = 0
+        while deferred and (limit is None or done < limit):
+            try:
+                block = deferred.popleft()
+            except IndexError:
+                break
+            free[block.class_index].append(block)
+            done += 1
+        self.deferred_applied += done
+        return done
+
+    def retire(self) -> None:
+        """The owning thread has exited: hand every free and queued block back."""
+        self.alive = False
+        self.process_deferred()
+        blocks = [b for free in self._free for b in free]
+        for free in self._free:
+            free.clear()
+        self._registry.give_back(blocks)
+        # A free racing with retirement may have queued after the drain above.
+        self.process_deferred()
+        rest = [b for free in self._free for b in free]
+        if rest:
+            for free in self._free:
+                free.clear()
+            self._registry.give_back(rest)
+
+    # --- accounting -------------------------------------------------------------------------
+
+    def allocated_bytes(self) -> int:
+        """Bytes of blocks this thread allocated (cumulative)."""
+        return sum(c * s for c, s in zip(self.alloc_counts, self.size_classes, strict=True))
+
+    def freed_bytes(self) -> int:
+        """Bytes of blocks this thread freed (cumulative, any owner)."""
+        return sum(c * s for c, s in zip(self.free_counts, self.size_classes, strict=True))
+
+    def free_block_count(self) -> int:
+        """Blocks sitting in this thread's free lists."""
+        return sum(len(f) for f in self._free)

@@ -1,0 +1,1 @@
+"""The pieces :class:`~framealloc_engine.smart.SmartAlloc` is assembled from, one per concern."""

@@ -1,0 +1,118 @@
+"""Tags and phases: naming who allocates, and when in the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+from framealloc_engine.facade.base import FacadeBase
+from framealloc_engine.stats import KindCounts
+from framealloc_engine.tags import validate_tag
+
+if TYPE_CHECKING:
+    from framealloc_engine.thread_state import ThreadState
+
+__all__ = ["AttributionApi", "TagScope"]
+
+R = TypeVar("R")
+
+
+class TagScope:
+    """Context manager entering a tag on the thread that created it."""
+
+    __slots__ = ("_entered", "_name", "_state")
+
+    def __init__(self, state: ThreadState, name: str) -> None:
+        self._state = state
+        self._name = name
+        self._entered = False
+
+    def __enter__(self) -> TagScope:
+        self._state.push_tag(self._name)
+        self._entered = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._entered:
+            self._entered = False
+            self._state.pop_tag()
+
+
+class AttributionApi(FacadeBase):
+    """``with_tag`` and ``begin_phase``: per-thread attribution of every allocation."""
+
+    def with_tag(self, name: str, fn: Callable[..., R] | None = None) -> TagScope | R:
+        """Attribute allocations to tag ``name`` (nested tags join with ``::``).
+
+        Use as a context manager, or pass ``fn`` to call ``fn(alloc)`` inside the tag and
+        get its result (the spec's callback form)::
+
+            with alloc.with_tag("ai"):
+                scratch = alloc.frame_alloc(np.float32, 256)
+            nodes = alloc.with_tag("pathfinding", lambda a: a.frame_alloc(Node, 256))
+        """
+        scope = TagScope(self._tls.state, validate_tag(name))
+        if fn is None:
+            return scope
+        with scope:
+            return fn(self)
+
+    def current_tag(self) -> str | None:
+        """The innermost tag on this thread, or ``None``."""
+        stack = self._tls.state.tag_stack
+        return stack[-1] if stack else None
+
+    def tag_path(self) -> str:
+        """The nested tags on this thread joined by ``::`` (``""`` when untagged)."""
+        return self._tls.state.tag_path
+
+    def begin_phase(self, name: str) -> None:
+        """Enter phase ``name`` on this thread; phases nest (``"render::shadows"``)."""
+        self._tls.state.push_phase(validate_tag(name, "phase"))
+
+    def end_phase(self) -> str:
+        """Leave the innermost phase and return its name.
+
+        Raises:
+            FrameStateError: (FA001) no phase is active.
+        """
+        return self._tls.state.pop_phase()
+
+    @contextmanager
+    def phase_scope(self, name: str) -> Iterator[None]:
+        """A phase for the duration of a ``with`` block."""
+        self.begin_phase(name)
+        try:
+            yield
+        finally:
+            self.end_phase()
+
+    @property
+    def current_phase(self) -> str | None:
+        """The innermost phase on this thread, or ``None``."""
+        stack = self._tls.state.phase_stack
+        return stack[-1] if stack else None
+
+    def phase_stats(self) -> dict[str, KindCounts]:
+        """Per-phase counts of this thread's last completed frame (``""``: no phase)."""
+        return {k: v.copy() for k, v in self._tls.state.last_frame_by_phase.items()}
+
+    def tag_stats(self) -> dict[str, KindCounts]:
+        """Per-tag-path counts of this thread's completed frames plus the current one."""
+        state = self._tls.state
+        state.flush_attribution()
+        totals = {k: v.copy() for k, v in state.tag_totals.items()}
+        for (tag, _phase), counts in state.frame_buckets.items():
+            totals.setdefault(tag, KindCounts()).add(counts)
+        return totals
+
+    def frame_tag_stats(self) -> dict[str, KindCounts]:
+        """Per-tag-path counts of this thread's last completed frame."""
+        return {k: v.copy() for k, v in self._tls.state.last_frame_by_tag.items()}

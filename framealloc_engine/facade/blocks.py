@@ -1,0 +1,77 @@
+"""Pool and heap allocation: blocks that live until freed."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+
+from framealloc_engine.boxes import HeapBox, PoolBox, as_storable_array
+from framealloc_engine.facade.base import FacadeBase
+from framealloc_engine.layout import DTypeSpec, ShapeSpec
+
+__all__ = ["BlockApi"]
+
+T = TypeVar("T")
+
+
+class BlockApi(FacadeBase):
+    """``pool_*`` and ``heap_*``: explicit-lifetime allocations."""
+
+    def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+        """An uninitialised array in a pool block of the calling thread (no lock on a hit).
+
+        Free it with :meth:`pool_free` from any thread.
+
+        Raises:
+            AllocationSizeError: (FA004) larger than the largest size class: use the heap.
+        """
+        return self._tls.pools.alloc(dtype, shape)
+
+    def pool_free(self, array: np.ndarray) -> None:
+        """Free a pool array. From another thread the free is deferred to the owner.
+
+        Raises:
+            DoubleFreeError: (FA401) freed twice.
+            InvalidFreeError: (FA401) not an array from pool_alloc().
+        """
+        self._tls.pools.free(array)
+
+    def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+        """An uninitialised array on the shared heap (for large blocks); takes a lock."""
+        array, size = self._heap.alloc(dtype, shape)
+        state = self._tls.state
+        state.heap_allocs += 1
+        state.heap_bytes += size
+        self._note_peak()
+        return array
+
+    def heap_free(self, array: np.ndarray) -> None:
+        """Free a heap array (from any thread).
+
+        Raises:
+            DoubleFreeError: (FA401) freed twice.
+            InvalidFreeError: (FA401) not an array from heap_alloc().
+        """
+        size = self._heap.free(array)
+        state = self._tls.state
+        state.heap_frees += 1
+        state.heap_bytes_freed += size
+
+    def pool_box(self, value: T) -> PoolBox[T]:
+        """Box ``value`` in a pool block, freed on ``close()``/``with`` exit/collection."""
+        stored = as_storable_array(value)
+        if stored is None:
+            return PoolBox(None, None, value)
+        array = self.pool_alloc(stored.dtype, stored.shape)
+        array[...] = stored
+        return PoolBox(array, self.pool_free)
+
+    def heap_box(self, value: T) -> HeapBox[T]:
+        """Box ``value`` in a heap block, freed on ``close()``/``with`` exit/collection."""
+        stored = as_storable_array(value)
+        if stored is None:
+            return HeapBox(None, None, value)
+        array = self.heap_alloc(stored.dtype, stored.shape)
+        array[...] = stored
+        return HeapBox(array, self.heap_free)

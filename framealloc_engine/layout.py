@@ -1,0 +1,113 @@
+"""Turning ``(dtype, shape)`` requests into validated, cached layouts.
+
+``np.dtype(...)`` and shape normalisation cost microseconds; games ask for the same few
+layouts every frame, so each ``(dtype, shape)`` pair the caller passes is normalised once and
+cached by the objects passed.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, NamedTuple, TypeAlias
+
+import numpy as np
+
+from framealloc_engine.errors import AllocationSizeError, AllocationTypeError
+
+__all__ = ["DTypeSpec", "Layout", "ShapeSpec", "layout_of", "normalize_dtype"]
+
+DTypeSpec: TypeAlias = Any  # anything np.dtype() accepts
+ShapeSpec: TypeAlias = int | tuple[int, ...] | list[int]
+
+_MIN_ALIGN = 16
+_CACHE_LIMIT = 4096
+
+
+class Layout(NamedTuple):
+    """A validated request: dtype, shape, size in bytes and required alignment."""
+
+    dtype: np.dtype[Any]
+    shape: tuple[int, ...]
+    nbytes: int
+    align: int
+
+
+_cache: dict[tuple[object, object], Layout] = {}
+
+
+def normalize_dtype(dtype: DTypeSpec) -> np.dtype[Any]:
+    """``np.dtype(dtype)``, refusing what cannot live in raw allocator memory.
+
+    Raises:
+        AllocationTypeError: (FA004) not a dtype, an object dtype, or a zero-size flexible one.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise AllocationTypeError(
+            f"{dtype!r} is not a numpy dtype",
+            note=str(exc),
+            help="pass a numpy dtype such as np.float32, 'f4' or a structured np.dtype([...])",
+        ) from None
+    if dt.hasobject:
+        raise AllocationTypeError(
+            f"dtype {dt} holds Python objects, which cannot live in allocator memory",
+            help="use frame_box(obj)/pool_box(obj) for arbitrary Python objects",
+        )
+    if dt.itemsize == 0:
+        raise AllocationTypeError(
+            f"dtype {dt} has no size",
+            help="give flexible dtypes a length, e.g. 'U16' or 'S32'",
+        )
+    return dt
+
+
+def _normalize_shape(shape: object) -> tuple[int, ...]:
+    if isinstance(shape, tuple | list):
+        try:
+            dims = tuple(operator.index(d) for d in shape)
+        except TypeError:
+            raise AllocationSizeError(
+                f"shape {shape!r} must contain only integers",
+                help="pass an int or a tuple of ints, e.g. (n, 3)",
+            ) from None
+    else:
+        try:
+            dims = (operator.index(shape),)  # type: ignore[arg-type]
+        except TypeError:
+            raise AllocationSizeError(
+                f"shape {shape!r} is not an int or a tuple of ints",
+                help="pass an int or a tuple of ints, e.g. (n, 3)",
+            ) from None
+    if any(d < 0 for d in dims):
+        raise AllocationSizeError(
+            f"shape {shape!r} has a negative dimension",
+            help="every dimension must be >= 0",
+        )
+    return dims
+
+
+def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
+    """The cached :class:`Layout` of a request.
+
+    Raises:
+        AllocationTypeError: (FA004) the dtype cannot live in raw memory.
+        AllocationSizeError: (FA004) the shape is not a valid shape.
+    """
+    try:
+        return _cache[(dtype, shape)]
+    except KeyError:
+        cacheable = True
+    except TypeError:  # unhashable spec (a list shape, a dict dtype spec)
+        cacheable = False
+    dt = normalize_dtype(dtype)
+    dims = _normalize_shape(shape)
+    count = 1
+    for d in dims:
+        count *= d
+    layout = Layout(dt, dims, count * dt.itemsize, max(_MIN_ALIGN, dt.alignment))
+    if cacheable:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[(dtype, shape)] = layout
+    return layout
