@@ -21,7 +21,9 @@ from framealloc_engine.config import AllocConfig
 from framealloc_engine.facade.attribution import AttributionApi
 from framealloc_engine.facade.base import PerThread
 from framealloc_engine.facade.blocks import BlockApi
+from framealloc_engine.facade.checkpoints import CheckpointApi
 from framealloc_engine.facade.frames import FrameApi
+from framealloc_engine.facade.observers import ObserverApi
 from framealloc_engine.global_state import Reservations
 from framealloc_engine.stats import AllocStats, ThreadStats
 from framealloc_engine.thread_state import ThreadState
@@ -29,7 +31,7 @@ from framealloc_engine.thread_state import ThreadState
 __all__ = ["SmartAlloc"]
 
 
-class SmartAlloc(FrameApi, BlockApi, AttributionApi):
+class SmartAlloc(FrameApi, ObserverApi, BlockApi, AttributionApi, CheckpointApi):
     """The frame-aware allocator.
 
     Args:
@@ -55,6 +57,8 @@ class SmartAlloc(FrameApi, BlockApi, AttributionApi):
         self._threads: dict[int, ThreadState] = {}
         self._retired: list[ThreadState] = []
         self._peak_allocated = 0
+        self._observers = []
+        self._frame_end_hooks = []
         self._tls = PerThread(self)
 
     @classmethod

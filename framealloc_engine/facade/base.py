@@ -10,9 +10,12 @@ from framealloc_engine.allocators.arena import FrameArena
 from framealloc_engine.allocators.pool import LocalPools
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from framealloc_engine.allocators.heap import SystemHeap
     from framealloc_engine.allocators.slab import Block, SlabRegistry
     from framealloc_engine.config import AllocConfig
+    from framealloc_engine.facade.observers import AllocObserver
     from framealloc_engine.global_state import Reservations
     from framealloc_engine.thread_state import ThreadState
 
@@ -46,6 +49,10 @@ class FacadeBase(ABC):
     _threads: dict[int, ThreadState]
     _retired: list[ThreadState]
     _peak_allocated: int
+    #: Installed allocation observers (see ``facade.observers``); empty means none.
+    _observers: list[AllocObserver]
+    #: Called with the thread state just before a frame's memory is reset.
+    _frame_end_hooks: list[Callable[[ThreadState], None]]
 
     @abstractmethod
     def _register_thread(self) -> ThreadState:

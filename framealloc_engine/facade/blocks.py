@@ -53,10 +53,14 @@ class BlockApi(FacadeBase):
             DoubleFreeError: (FA401) freed twice.
             InvalidFreeError: (FA401) not an array from heap_alloc().
         """
+        self._heap_free_sized(array)
+
+    def _heap_free_sized(self, array: np.ndarray) -> int:
         size = self._heap.free(array)
         state = self._tls.state
         state.heap_frees += 1
         state.heap_bytes_freed += size
+        return size
 
     def pool_box(self, value: T) -> PoolBox[T]:
         """Box ``value`` in a pool block, freed on ``close()``/``with`` exit/collection."""

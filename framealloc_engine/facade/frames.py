@@ -28,10 +28,14 @@ class FrameApi(FacadeBase):
             FrameStateError: (FA001) a frame is already active on this thread.
         """
         tls = self._tls
-        tls.state.begin_frame()
+        state = tls.state
+        state.begin_frame()
         pools = tls.pools
         if pools.deferred:
             pools.process_deferred()
+        if self._observers:
+            for observer in self._observers:
+                observer.on_frame_begin(state)
 
     def end_frame(self) -> None:
         """End the calling thread's frame: every frame allocation is freed at once.
@@ -39,8 +43,15 @@ class FrameApi(FacadeBase):
         Raises:
             FrameStateError: (FA001) no frame is active on this thread.
         """
+        state = self._tls.state
+        if self._frame_end_hooks and state.arena.active:
+            for hook in self._frame_end_hooks:
+                hook(state)
         self._note_peak()
-        self._tls.state.end_frame()
+        count, nbytes = state.end_frame()
+        if self._observers:
+            for observer in self._observers:
+                observer.on_frame_end(state, count, nbytes)
 
     @contextmanager
     def frame_scope(self) -> Iterator[None]:

@@ -1,0 +1,166 @@
+"""Frame checkpoints: save the arena position, roll speculative work back in O(1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from framealloc_engine.errors import FrameNotActiveError, FrameStateError
+from framealloc_engine.facade.base import FacadeBase
+
+if TYPE_CHECKING:
+    from framealloc_engine.allocators.arena import ArenaCheckpoint
+    from framealloc_engine.thread_state import ThreadState
+
+__all__ = ["CheckpointApi", "CheckpointGuard", "FrameCheckpoint", "SpeculationFailed"]
+
+R = TypeVar("R")
+
+
+class SpeculationFailed(Exception):  # noqa: N818 - reads as a result, like Rust's Err
+    """Return (or raise) this from a :meth:`CheckpointApi.speculative` body to fail it.
+
+    ``speculative`` rolls back and returns the instance, so callers test
+    ``isinstance(result, SpeculationFailed)``; ``reason`` says why.
+    """
+
+    def __init__(self, reason: object = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FrameCheckpoint:
+    """A saved position in the calling thread's frame (from ``frame_checkpoint()``)."""
+
+    __slots__ = ("_arena", "_box_seq", "_frame", "_state", "rolled_back")
+
+    def __init__(self, state: ThreadState, arena: ArenaCheckpoint, box_seq: int) -> None:
+        self._state = state
+        self._frame = state.frame_number
+        self._arena = arena
+        self._box_seq = box_seq
+        self.rolled_back = False
+
+    @property
+    def frame_number(self) -> int:
+        """The frame this checkpoint belongs to."""
+        return self._frame
+
+    @property
+    def offset(self) -> int:
+        """Arena bytes in use when the checkpoint was taken."""
+        return self._arena.offset
+
+
+class CheckpointGuard:
+    """Rolls back on exit unless :meth:`commit` was called."""
+
+    __slots__ = ("_api", "_checkpoint", "committed")
+
+    def __init__(self, api: CheckpointApi, checkpoint: FrameCheckpoint) -> None:
+        self._api = api
+        self._checkpoint = checkpoint
+        self.committed = False
+
+    @property
+    def checkpoint(self) -> FrameCheckpoint:
+        """The checkpoint this guard rolls back to."""
+        return self._checkpoint
+
+    def commit(self) -> None:
+        """Keep everything allocated inside the guard."""
+        self.committed = True
+
+    def __enter__(self) -> CheckpointGuard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.committed:
+            self._api.rollback_to(self._checkpoint)
+
+
+class CheckpointApi(FacadeBase):
+    """``frame_checkpoint``, ``rollback_to``, ``checkpoint_guard`` and ``speculative``."""
+
+    def frame_checkpoint(self) -> FrameCheckpoint:
+        """Save the calling thread's frame position.
+
+        Raises:
+            FrameNotActiveError: (FA001) no frame is active.
+        """
+        state = self._tls.state
+        if not state.arena.active:
+            raise FrameNotActiveError(
+                "frame_checkpoint() used outside an active frame",
+                note="checkpoints mark a position inside one frame",
+            )
+        arena_cp, box_seq = state.checkpoint()
+        return FrameCheckpoint(state, arena_cp, box_seq)
+
+    def rollback_to(self, checkpoint: FrameCheckpoint) -> int:
+        """Free everything allocated after ``checkpoint`` (O(1)); returns how many.
+
+        Frame boxes made after the checkpoint raise FA002 from now on. Arrays made after it
+        must not be used (their bytes will be handed out again).
+
+        Raises:
+            FrameStateError: (FA001) the checkpoint is from another thread or frame, or a
+                rollback already went to an earlier point.
+        """
+        state = self._tls.state
+        if checkpoint._state is not state:
+            raise FrameStateError(
+                "rollback_to() got a checkpoint from another thread",
+                help="roll back on the thread that took the checkpoint",
+            )
+        if checkpoint._frame != state.frame_number or not state.arena.active:
+            raise FrameStateError(
+                f"rollback_to() got a checkpoint of frame {checkpoint._frame}, but frame "
+                f"{state.frame_number} is {'active' if state.arena.active else 'over'}",
+                help="checkpoints are valid only inside the frame that took them",
+            )
+        if checkpoint._arena.index > state.arena.count:
+            raise FrameStateError(
+                "rollback_to() got a checkpoint that an earlier rollback already went past",
+                note=f"the checkpoint is at allocation {checkpoint._arena.index}; the frame "
+                f"has {state.arena.count}",
+                help="roll back to checkpoints in reverse order of taking them",
+            )
+        checkpoint.rolled_back = True
+        return state.rollback(checkpoint._arena, checkpoint._box_seq)
+
+    def checkpoint_guard(self) -> CheckpointGuard:
+        """A context manager that rolls back on exit unless ``.commit()`` was called::
+
+            with alloc.checkpoint_guard() as guard:
+                path = try_find_path(alloc)
+                if path is not None:
+                    guard.commit()
+        """
+        return CheckpointGuard(self, self.frame_checkpoint())
+
+    def speculative(self, fn: Callable[[Any], R]) -> R | SpeculationFailed:
+        """Run ``fn(alloc)``; roll back if it raises or returns a failure.
+
+        A failure is an exception (re-raised after the rollback) or a returned
+        :class:`SpeculationFailed` (returned after the rollback). Anything else keeps the
+        allocations and is returned.
+        """
+        checkpoint = self.frame_checkpoint()
+        try:
+            result = fn(self)
+        except SpeculationFailed as failed:
+            self.rollback_to(checkpoint)
+            return failed
+        except BaseException:
+            self.rollback_to(checkpoint)
+            raise
+        if isinstance(result, SpeculationFailed):
+            self.rollback_to(checkpoint)
+        return result
