@@ -46,7 +46,8 @@ def test_builders_return_copies() -> None:
     assert base == AllocConfig()
     assert cfg.frame_arena_size == 2 * MIB
     assert cfg.slab_page_size == 32 * KIB
-    assert cfg.enable_budgets and cfg.debug
+    assert cfg.enable_budgets
+    assert cfg.debug
     assert cfg.global_memory_limit == 64 * MIB
     assert cfg.size_classes == (32, 64)
     assert cfg.slab_pages_per_class == 2

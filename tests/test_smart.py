@@ -113,8 +113,13 @@ def test_frame_alloc_without_frame_is_fa001_with_help(alloc: SmartAlloc) -> None
     assert err.code == "FA001"
     assert isinstance(err, FrameAllocError)
     text = str(err)
-    assert text.startswith("[framealloc][FA001] error: frame allocation used outside an active frame")
-    assert "help: call alloc.begin_frame() before allocating, or use pool_alloc()/heap_alloc()" in text
+    assert text.startswith(
+        "[framealloc][FA001] error: frame allocation used outside an active frame"
+    )
+    assert (
+        "help: call alloc.begin_frame() before allocating, or use pool_alloc()/heap_alloc()"
+        in text
+    )
     with pytest.raises(FrameNotActiveError):
         alloc.try_frame_alloc(np.float32, 4)
     with pytest.raises(FrameNotActiveError):
