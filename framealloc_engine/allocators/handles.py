@@ -20,11 +20,12 @@ from a list, which is atomic), so they stay close to a dict lookup.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -48,12 +49,16 @@ __all__ = [
     "HandleStats",
     "Relocation",
     "RelocationCallback",
+    "ShapeLike",
     "normalize_dtype",
     "normalize_shape",
 ]
 
 #: Every block starts on a multiple of ``max(MIN_BLOCK_ALIGN, dtype.alignment)``.
 MIN_BLOCK_ALIGN = 16
+
+#: What ``alloc`` accepts as a shape: an int, or a sequence of ints (numpy ints included).
+ShapeLike = SupportsIndex | Sequence[SupportsIndex]
 
 #: ``fn(handle, old_offset, new_offset)``, called for every block :meth:`defragment` moves.
 RelocationCallback = Callable[["Handle", int, int], None]
@@ -169,6 +174,13 @@ class _Block:
         self.pins = 0
 
 
+# alloc() builds handles without re-validating fields it computed itself.
+_new_handle = object.__new__
+_set_field = object.__setattr__
+
+# Distinct (dtype, shape) requests remembered; beyond this they are validated every time.
+_LAYOUT_CACHE_LIMIT = 4096
+
 # A freed slot points at this: generation never matches, and the view is never handed out.
 _DEAD: NDArray[Any] = np.empty(0, dtype=np.uint8)
 _DEAD.flags.writeable = False
@@ -203,13 +215,23 @@ def normalize_dtype(spec: DTypeLike) -> np.dtype[Any]:
     return dt
 
 
-def normalize_shape(shape: int | tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+def normalize_shape(shape: ShapeLike) -> tuple[tuple[int, ...], int]:
     """Return ``(shape_tuple, element_count)``.
 
     Raises:
         AllocationSizeError: a dimension is negative or not an integer.
     """
-    dims: tuple[Any, ...] = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dims: tuple[Any, ...]
+    if isinstance(shape, (int, np.integer)):
+        dims = (shape,)
+    else:
+        try:
+            dims = tuple(shape)  # type: ignore[arg-type]
+        except TypeError:
+            raise AllocationSizeError(
+                f"shape {shape!r} is neither an int nor a sequence of ints",
+                help="pass an int or a tuple of ints, e.g. (n, 3)",
+            ) from None
     count = 1
     out: list[int] = []
     for d in dims:
@@ -269,7 +291,9 @@ class HandleAllocator:
         self._free_slots: list[int] = []
         self._lock = threading.RLock()
         self._callbacks: list[RelocationCallback] = []
-        self._dtypes: dict[object, np.dtype[Any]] = {}
+        self._layouts: dict[
+            tuple[object, object], tuple[np.dtype[Any], tuple[int, ...], int, int]
+        ] = {}
         self._bytes_used = 0
         self._relocations = 0
         self._defrag_calls = 0
@@ -281,7 +305,7 @@ class HandleAllocator:
 
     # -- allocation -------------------------------------------------------------------------
 
-    def alloc(self, dtype: DTypeLike, shape: int | tuple[int, ...] = ()) -> Handle:
+    def alloc(self, dtype: DTypeLike, shape: ShapeLike = ()) -> Handle:
         """Allocate an (uninitialised, like ``np.empty``) array block; return its handle.
 
         Args:
@@ -296,17 +320,25 @@ class HandleAllocator:
             AllocationSizeError: negative shape, or larger than the whole capacity (FA004).
             HandleSpaceError: no room now, even after defragmenting (FA301).
         """
-        dt = self._dtype(dtype)
-        shp, count = normalize_shape(shape)
-        nbytes = count * dt.itemsize
-        size = max(nbytes, 1)
-        align = max(MIN_BLOCK_ALIGN, dt.alignment)
-        if size > self._capacity:
-            raise AllocationSizeError(
-                f"a {dt} array of shape {shp} needs {nbytes} bytes, more than the handle "
-                f"allocator's whole capacity of {self._capacity} bytes",
-                help="create the HandleAllocator with a larger capacity_bytes, or split the data",
-            )
+        # The cache is keyed by the objects passed; only plain-int shapes may use it, since
+        # 4.0 == 4 and True == 1 would otherwise hit entries made for valid shapes.
+        plain = type(shape) is int
+        if type(shape) is tuple:
+            plain = True
+            for d in shape:
+                if type(d) is not int:
+                    plain = False
+                    break
+        layout = None
+        if plain:
+            try:
+                layout = self._layouts[dtype, shape]
+            except (KeyError, TypeError):  # first use, or an unhashable dtype spec
+                layout = None
+        if layout is None:
+            layout = self._layout(dtype, shape)
+        dt, shp, nbytes, align = layout
+        size = nbytes or 1
         with self._lock:
             extents = self._extents
             offset = extents.allocate(size, align)
@@ -323,7 +355,9 @@ class HandleAllocator:
                 generation = 0
                 self._entries.append((0, _DEAD))
                 self._blocks.append(None)
-            handle = Handle(index, generation)
+            handle = _new_handle(Handle)
+            _set_field(handle, "index", index)
+            _set_field(handle, "generation", generation)
             view: NDArray[Any] = np.ndarray(shp, dt, buffer=self._buf, offset=offset)
             self._blocks[index] = _Block(handle, offset, size, nbytes, align, dt, shp)
             self._entries[index] = (generation, view)
@@ -555,15 +589,24 @@ class HandleAllocator:
 
     # -- helpers (cold) ---------------------------------------------------------------------
 
-    def _dtype(self, spec: DTypeLike) -> np.dtype[Any]:
-        try:
-            return self._dtypes[spec]
-        except KeyError:
-            dt = normalize_dtype(spec)
-            self._dtypes[spec] = dt
-            return dt
-        except TypeError:  # unhashable spec, e.g. a list of fields
-            return normalize_dtype(spec)
+    def _layout(
+        self, spec: DTypeLike, shape: ShapeLike
+    ) -> tuple[np.dtype[Any], tuple[int, ...], int, int]:
+        """Validate a request once; cache it by the objects passed (when hashable)."""
+        dt = normalize_dtype(spec)
+        shp, count = normalize_shape(shape)
+        nbytes = count * dt.itemsize
+        if nbytes > self._capacity:
+            raise AllocationSizeError(
+                f"a {dt} array of shape {shp} needs {nbytes} bytes, more than the handle "
+                f"allocator's whole capacity of {self._capacity} bytes",
+                help="create the HandleAllocator with a larger capacity_bytes, or split the data",
+            )
+        layout = (dt, shp, nbytes, max(MIN_BLOCK_ALIGN, dt.alignment))
+        if len(self._layouts) < _LAYOUT_CACHE_LIMIT:
+            with contextlib.suppress(TypeError):  # unhashable spec: validate every time
+                self._layouts[spec, shape] = layout
+        return layout
 
     def _block(self, handle: Handle) -> _Block:
         index = handle.index

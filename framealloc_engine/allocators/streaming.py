@@ -31,12 +31,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import SupportsIndex
 
 import numpy as np
 from numpy.typing import NDArray
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
-from framealloc_engine.allocators.extents import ExtentMap, align_up
+from framealloc_engine.allocators.extents import ExtentMap
 from framealloc_engine.errors import (
     AllocationSizeError,
     FrameAllocError,
@@ -58,6 +59,7 @@ __all__ = [
 
 #: Entries start on, and are charged in multiples of, this many bytes (a cache line).
 STREAM_ALIGN = 64
+_ALIGN_MASK = STREAM_ALIGN - 1
 
 
 class StreamPriority(enum.IntEnum):
@@ -255,7 +257,9 @@ class StreamingAllocator:
 
     # -- reservation ------------------------------------------------------------------------
 
-    def reserve(self, size: int, priority: StreamPriority = StreamPriority.NORMAL) -> int:
+    def reserve(
+        self, size: SupportsIndex, priority: StreamPriority | int = StreamPriority.NORMAL
+    ) -> int:
         """Reserve ``size`` bytes; return the new entry's id (ids are never reused).
 
         May evict lower-priority READY entries and compact others (see the class docs).
@@ -266,17 +270,23 @@ class StreamingAllocator:
         """
         return self.reserve_tagged(size, priority, None)
 
-    def reserve_tagged(self, size: int, priority: StreamPriority, tag: str | None) -> int:
+    def reserve_tagged(
+        self, size: SupportsIndex, priority: StreamPriority | int, tag: str | None
+    ) -> int:
         """Like :meth:`reserve`, remembering ``tag`` (shown in stats, info and evictions)."""
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
+        n = size
+        if type(n) is not int:  # bools, floats and strings are refused; numpy ints are fine
+            n = int(n) if isinstance(n, np.integer) else -1
+        if n <= 0:
             raise AllocationSizeError(
                 f"stream reservation size must be a positive int, got {size!r}",
                 help="reserve the asset's byte size, e.g. streaming.reserve(width * height "
                 "* 4, StreamPriority.NORMAL)",
             )
-        size = int(size)
-        priority = StreamPriority(priority)
-        block = align_up(size, STREAM_ALIGN)
+        size = n
+        if type(priority) is not StreamPriority:
+            priority = StreamPriority(priority)
+        block = (size + _ALIGN_MASK) & ~_ALIGN_MASK
         evicted: list[_Entry] = []
         try:
             with self._lock:
@@ -285,7 +295,9 @@ class StreamingAllocator:
                 self._next_id = stream_id + 1
                 self._entries[stream_id] = _Entry(stream_id, size, block, offset, priority, tag)
                 self._requested += size
-                self._peak = max(self._peak, self._extents.used)
+                used = self._extents.used
+                if used > self._peak:
+                    self._peak = used
                 return stream_id
         finally:
             callback = self._callback

@@ -164,6 +164,17 @@ def test_foreign_handles_are_stale() -> None:
     assert "another allocator" in info.value.note
 
 
+def test_numpy_int_shapes_and_cached_requests_validate_alike() -> None:
+    handles = HandleAllocator(capacity_bytes=1024)
+    assert handles.resolve(handles.alloc("f4", (np.int64(2), 3))).shape == (2, 3)
+    handles.alloc("f4", 4)
+    handles.alloc("f4", (1,))
+    with pytest.raises(AllocationSizeError):
+        handles.alloc("f4", 4.0)  # type: ignore[arg-type]  # equal to a cached 4
+    with pytest.raises(AllocationSizeError):
+        handles.alloc("f4", (True,))  # equal to a cached (1,)
+
+
 def test_unhashable_dtype_specs_work() -> None:
     handles = HandleAllocator(capacity_bytes=1024)
     h = handles.alloc([("x", "<i4"), ("y", "<i4")], 3)

@@ -95,6 +95,7 @@ def test_reserve_tagged_and_info() -> None:
     assert info.state is StreamState.RESERVED
     assert not info.pinned
     assert s.reserve(10) == a + 1  # ids increase and are never reused
+    assert s.info(s.reserve(np.int64(10), 2)).priority is HIGH  # numpy ints, int priorities
     assert s.info(a + 1).priority is NORMAL
 
 
