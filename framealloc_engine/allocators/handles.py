@@ -181,7 +181,8 @@ _set_field = object.__setattr__
 # Distinct (dtype, shape) requests remembered; beyond this they are validated every time.
 _LAYOUT_CACHE_LIMIT = 4096
 
-# A freed slot points at this: generation never matches, and the view is never handed out.
+# A free slot holds (_FREE, _DEAD): no handle has a negative generation, so none matches.
+_FREE = -1
 _DEAD: NDArray[Any] = np.empty(0, dtype=np.uint8)
 _DEAD.flags.writeable = False
 
@@ -287,6 +288,8 @@ class HandleAllocator:
         # Hot table: one (generation, view) tuple per slot, replaced whole so a lock-free
         # reader always sees a matching pair.
         self._entries: list[tuple[int, NDArray[Any]]] = []
+        # The slot's current generation (the next one to issue while the slot is free).
+        self._generations: list[int] = []
         self._blocks: list[_Block | None] = []
         self._free_slots: list[int] = []
         self._lock = threading.RLock()
@@ -349,11 +352,12 @@ class HandleAllocator:
                 raise self._space_error(size, align)
             if self._free_slots:
                 index = self._free_slots.pop()
-                generation = self._entries[index][0]
+                generation = self._generations[index]
             else:
                 index = len(self._entries)
                 generation = 0
-                self._entries.append((0, _DEAD))
+                self._entries.append((_FREE, _DEAD))
+                self._generations.append(0)
                 self._blocks.append(None)
             handle = _new_handle(Handle)
             _set_field(handle, "index", index)
@@ -384,7 +388,8 @@ class HandleAllocator:
             self._extents.release(block.offset, block.size)
             if self._debug:
                 self._buf[block.offset : block.offset + block.size] = POISON_BYTE
-            self._entries[index] = (handle.generation + 1, _DEAD)
+            self._entries[index] = (_FREE, _DEAD)
+            self._generations[index] = handle.generation + 1
             self._blocks[index] = None
             self._free_slots.append(index)
             self._bytes_used -= block.nbytes
@@ -467,8 +472,10 @@ class HandleAllocator:
     def on_relocate(self, fn: RelocationCallback) -> RelocationCallback:
         """Register ``fn(handle, old_offset, new_offset)``, called for every moved block.
 
-        Callbacks run inside the allocator's (reentrant) lock, after the move, in
-        registration order. Usable as a decorator; returns ``fn``.
+        Callbacks run inside the allocator's (reentrant) lock once the moves are done, in
+        registration order; an exception from one propagates out of ``defragment()`` (or
+        the ``alloc()`` that defragmented) and skips the rest, but the moves stand. Usable
+        as a decorator; returns ``fn``.
         """
         with self._lock:
             self._callbacks.append(fn)
@@ -619,13 +626,13 @@ class HandleAllocator:
     def _stale(self, handle: Handle) -> StaleHandleError:
         index = handle.index
         if index < len(self._entries):
-            current = self._entries[index][0]
+            current = self._generations[index]
             live = self._blocks[index] is not None
             state = f"slot {index} is at generation {current} ({'live' if live else 'free'})"
             if handle.generation < current:
                 why = "the block was freed (and the slot maybe reused)"
             else:
-                why = "the handle is newer than the slot: it belongs to another allocator"
+                why = "this slot never issued that generation: the handle is from another allocator"
         else:
             state = f"this allocator has only {len(self._entries)} slot(s)"
             why = "the handle belongs to another allocator"

@@ -164,6 +164,31 @@ def test_foreign_handles_are_stale() -> None:
     assert "another allocator" in info.value.note
 
 
+def test_free_slot_matches_no_handle() -> None:
+    handles = HandleAllocator(capacity_bytes=1024)
+    handles.free(handles.alloc(np.uint8, 4))
+    for generation in (0, 1, 2):
+        assert not handles.is_valid(Handle(0, generation))
+    with pytest.raises(StaleHandleError) as info:
+        handles.resolve(Handle(0, 1))  # the generation the slot would issue next
+    assert info.value.note is not None
+    assert "another allocator" in info.value.note
+
+
+def test_failing_relocation_callback_propagates_but_moves_stand() -> None:
+    handles = HandleAllocator(capacity_bytes=4096)
+    survivors = _fragmented(handles)
+
+    def broken(h: Handle, old: int, new: int) -> None:
+        raise RuntimeError("listener bug")
+
+    handles.on_relocate(broken)
+    with pytest.raises(RuntimeError, match="listener bug"):
+        handles.defragment()
+    assert [handles.offset_of(h) for h in survivors] == [0, 64, 128]
+    assert (handles.resolve(survivors[2]) == 5).all()
+
+
 def test_numpy_int_shapes_and_cached_requests_validate_alike() -> None:
     handles = HandleAllocator(capacity_bytes=1024)
     assert handles.resolve(handles.alloc("f4", (np.int64(2), 3))).shape == (2, 3)
