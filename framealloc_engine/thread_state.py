@@ -43,6 +43,9 @@ class ThreadState:
         self.box_generation = 0
         self.box_seq = 0
         self.dead_box_ranges: list[tuple[int, int]] = []
+        #: Arena indices this frame rolled back to, in order (checkpoints use it to tell
+        #: whether a later rollback went past them).
+        self.rollback_log: list[int] = []
         self.frame_objects: list[object] = []
         # cumulative counters (frame ones exclude the arena's live part)
         self.frame_allocs_done = 0
@@ -125,6 +128,7 @@ class ThreadState:
         self.frames_completed += 1
         self.box_generation += 1
         self.dead_box_ranges.clear()
+        self.rollback_log.clear()
         self.frame_objects.clear()
         self._close_frame_buckets()
         return count, used
@@ -150,6 +154,7 @@ class ThreadState:
         self.flush_attribution()
         used = self.arena.offset
         freed = self.arena.rollback(checkpoint)
+        self.rollback_log.append(checkpoint.index)
         self.frame_allocs_done += freed
         self.frame_bytes_done += used - checkpoint.offset
         if self.box_seq > box_seq:

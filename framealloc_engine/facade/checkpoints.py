@@ -33,14 +33,22 @@ class SpeculationFailed(Exception):  # noqa: N818 - reads as a result, like Rust
 class FrameCheckpoint:
     """A saved position in the calling thread's frame (from ``frame_checkpoint()``)."""
 
-    __slots__ = ("_arena", "_box_seq", "_frame", "_state", "rolled_back")
+    __slots__ = ("_arena", "_box_seq", "_frame", "_rollbacks", "_state", "rolled_back")
 
     def __init__(self, state: ThreadState, arena: ArenaCheckpoint, box_seq: int) -> None:
         self._state = state
         self._frame = state.frame_number
         self._arena = arena
         self._box_seq = box_seq
+        # Rollbacks of this frame before the checkpoint; later ones may have gone past it.
+        self._rollbacks = len(state.rollback_log)
         self.rolled_back = False
+
+    def _rolled_past(self) -> bool:
+        """Whether a rollback taken after this checkpoint went to an earlier position."""
+        index = self._arena.index
+        log = self._state.rollback_log
+        return any(log[i] < index for i in range(self._rollbacks, len(log)))
 
     @property
     def frame_number(self) -> int:
@@ -51,6 +59,17 @@ class FrameCheckpoint:
     def offset(self) -> int:
         """Arena bytes in use when the checkpoint was taken."""
         return self._arena.offset
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether ``rollback_to(self)`` would succeed now (on the owning thread)."""
+        state = self._state
+        return (
+            state.arena.active
+            and self._frame == state.frame_number
+            and self._arena.index <= state.arena.count
+            and not self._rolled_past()
+        )
 
 
 class CheckpointGuard:
@@ -125,7 +144,7 @@ class CheckpointApi(FacadeBase):
                 f"{state.frame_number} is {'active' if state.arena.active else 'over'}",
                 help="checkpoints are valid only inside the frame that took them",
             )
-        if checkpoint._arena.index > state.arena.count:
+        if checkpoint._arena.index > state.arena.count or checkpoint._rolled_past():
             raise FrameStateError(
                 "rollback_to() got a checkpoint that an earlier rollback already went past",
                 note=f"the checkpoint is at allocation {checkpoint._arena.index}; the frame "
