@@ -1,0 +1,148 @@
+"""``SmartAllocPlugin``: the allocator as an app resource, with frames tied to app frames.
+
+Frame hooks (the design choice):
+
+* The main thread begins its frame eagerly, as the first thing of every ``app.update()``
+  (startup systems on the first frame can allocate too).
+* A worker thread begins its frame lazily, just before the first system it runs in a
+  frame. Workers that run nothing in a frame pay nothing, and frames where every system
+  ran inline cost no cross-thread round trip; a system still never sees a thread whose
+  frame is not active.
+* After ``Last``, every thread that ran a system signals the app's ``FrameBarrier``; each
+  ends its frame (resetting its arena) only once all of them have arrived, so no system
+  can still be reading frame memory another thread is about to reset.
+
+FA102 (frame hooks not run) is reported when a schedule using ``AllocResource`` runs
+outside ``app.update()``, or when a thread's frame was ended or begun behind the plugin's
+back. By default it is a ``RuntimeWarning``; ``strict=True`` raises it.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import TYPE_CHECKING
+
+from framealloc_engine.app.alloc_resource import AllocResource
+from framealloc_engine.app.plugin import Plugin
+from framealloc_engine.config import AllocConfig
+from framealloc_engine.errors import FrameHooksNotRunError
+from framealloc_engine.smart import SmartAlloc
+
+if TYPE_CHECKING:
+    from framealloc_engine.app.app import App
+    from framealloc_engine.app.schedule import CompiledSchedule, ScheduleLabel
+
+__all__ = ["SmartAllocPlugin"]
+
+
+class SmartAllocPlugin(Plugin):
+    """Inserts :class:`AllocResource` and runs each thread's frame with the app's frames.
+
+    Args:
+        config: Allocator configuration (``AllocConfig()`` when omitted).
+        alloc: Use this allocator instead of creating one (``config`` must then be None).
+        strict: Raise FA102 instead of warning.
+
+    Example::
+
+        App().add_plugins(SmartAllocPlugin.high_performance()).add_systems(Update, mesh)
+    """
+
+    def __init__(
+        self,
+        config: AllocConfig | None = None,
+        *,
+        alloc: SmartAlloc | None = None,
+        strict: bool = False,
+    ) -> None:
+        if alloc is not None and config is not None:
+            raise ValueError("pass either config or alloc to SmartAllocPlugin, not both")
+        self.config = config if config is not None else (
+            alloc.config if alloc is not None else AllocConfig()
+        )
+        self._alloc = alloc
+        self.strict = strict
+        self.resource: AllocResource | None = None
+        self.frames_begun = 0
+        self.frames_ended = 0
+        self.hooks_not_run = 0
+        self._count_lock = threading.Lock()  # hooks run on several threads at once
+
+    @classmethod
+    def default(cls) -> SmartAllocPlugin:
+        """``AllocConfig()``: 16 MiB arenas."""
+        return cls(AllocConfig())
+
+    @classmethod
+    def minimal(cls) -> SmartAllocPlugin:
+        """``AllocConfig.minimal()``: small footprint."""
+        return cls(AllocConfig.minimal())
+
+    @classmethod
+    def high_performance(cls) -> SmartAllocPlugin:
+        """``AllocConfig.high_performance()``: 64 MiB arenas, bigger pools."""
+        return cls(AllocConfig.high_performance())
+
+    def build(self, app: App) -> None:
+        """Insert the resource and register the frame hooks and the FA102 guard."""
+        alloc = self._alloc if self._alloc is not None else SmartAlloc(self.config)
+        self.resource = AllocResource(alloc)
+        app.insert_resource(self.resource)
+        app.thread_hooks.begin.append(self._begin_thread_frame)
+        app.thread_hooks.end.append(self._end_thread_frame)
+        app.schedule_guards.append(self._guard)
+
+    # --- hooks (run on the thread whose frame they manage) ----------------------------------
+
+    def _begin_thread_frame(self) -> None:
+        alloc = self._allocator()
+        if alloc.frame_active:
+            self._report(
+                "frame hooks did not run: a frame was still active on this thread when the "
+                "app frame began",
+                "its end_frame() was skipped or someone called begin_frame() directly; the "
+                "stale frame was ended",
+            )
+            alloc.end_frame()
+        alloc.begin_frame()
+        with self._count_lock:
+            self.frames_begun += 1
+
+    def _end_thread_frame(self) -> None:
+        alloc = self._allocator()
+        if not alloc.frame_active:
+            self._report(
+                "frame hooks did not run: no frame was active on this thread at the end of "
+                "the app frame",
+                "something ended this thread's frame outside SmartAllocPlugin",
+            )
+            return
+        alloc.end_frame()
+        with self._count_lock:
+            self.frames_ended += 1
+
+    def _guard(self, label: ScheduleLabel, compiled: CompiledSchedule) -> None:
+        if compiled.uses_alloc:
+            self._report(
+                f"schedule {label.name} uses AllocResource but runs outside app.update(), "
+                "so the frame hooks did not run",
+                "frame allocations need the frame SmartAllocPlugin begins in app.update()",
+            )
+
+    def _allocator(self) -> SmartAlloc:
+        assert self.resource is not None
+        return self.resource.alloc
+
+    def _report(self, message: str, note: str) -> None:
+        with self._count_lock:
+            self.hooks_not_run += 1
+        error = FrameHooksNotRunError(
+            message,
+            note=note,
+            help="let app.update() drive frames; do not call begin_frame()/end_frame() on "
+            "the AllocResource's allocator yourself",
+        )
+        if self.strict:
+            raise error
+        warnings.warn(error.format(), RuntimeWarning, stacklevel=3)
