@@ -24,12 +24,16 @@ _CACHE_LIMIT = 4096
 
 
 class Layout(NamedTuple):
-    """A validated request: dtype, shape, size in bytes and required alignment."""
+    """A validated request: dtype, shape, size in bytes and required alignment.
+
+    ``ndshape`` is the shape as ``np.ndarray`` takes it fastest (an int for 1-D).
+    """
 
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
     nbytes: int
     align: int
+    ndshape: int | tuple[int, ...]
 
 
 _cache: dict[tuple[object, object], Layout] = {}
@@ -105,7 +109,8 @@ def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
     count = 1
     for d in dims:
         count *= d
-    layout = Layout(dt, dims, count * dt.itemsize, max(_MIN_ALIGN, dt.alignment))
+    ndshape = dims[0] if len(dims) == 1 else dims
+    layout = Layout(dt, dims, count * dt.itemsize, max(_MIN_ALIGN, dt.alignment), ndshape)
     if cacheable:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()

@@ -68,8 +68,11 @@ class SmartAlloc(FrameApi, ObserverApi, BlockApi, AttributionApi, CheckpointApi)
 
     # --- threads ----------------------------------------------------------------------------
 
-    def _register_thread(self) -> ThreadState:
+    def _thread_state(self) -> ThreadState:
         with self._threads_lock:
+            state = self._threads.get(threading.get_ident())
+            if state is not None and state.thread is threading.current_thread():
+                return state
             self._retire_dead_locked()
             self._reservations.reserve(self.config.frame_arena_size)
             try:

@@ -103,10 +103,12 @@ def test_exited_threads_give_their_memory_back() -> None:
         kept.append(alloc.pool_alloc(np.uint8, 32))
 
     _run_threads([threading.Thread(target=work) for _ in range(3)])
-    reserved_before = alloc.stats().reserved_bytes
-    assert alloc.reclaim_dead_threads() == 3
+    # a thread that starts after another exited retires it on the spot; reclaim the rest
+    alloc.reclaim_dead_threads()
+    assert len(alloc._retired) == 3
     stats = alloc.stats()
-    assert stats.reserved_bytes == reserved_before - 3 * 64 * 1024
+    # slab pages plus the main thread's arena: the three worker arenas are gone
+    assert stats.reserved_bytes == alloc._slabs.pages_created * 64 * 1024 + 64 * 1024
     assert stats.allocation_count == 6
     # blocks of exited threads can still be freed, and are reused
     for block in kept:

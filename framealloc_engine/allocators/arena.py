@@ -26,6 +26,9 @@ __all__ = ["ArenaCheckpoint", "FrameArena"]
 #: ``_k`` while no frame is active: larger than any cache, so every request takes the slow
 #: path, which raises FA001.
 _INACTIVE = 1 << 62
+#: Ends the reuse cache, so a request past the last remembered one fails the dtype check and
+#: takes the slow path without raising IndexError (exceptions cost a microsecond).
+_END = (object(), None, None, 0)
 
 
 class ArenaCheckpoint:
@@ -63,7 +66,7 @@ class FrameArena:
         self.debug = debug
         # Touch every page once so steady-state frames never page-fault.
         self.buffer = aligned_buffer(capacity, prefault=True)
-        self._cache: list[tuple[object, object, np.ndarray, int]] = []
+        self._cache: list[tuple[object, object, Any, int]] = [_END]
         self._outstanding: list[np.ndarray] = []
         self._k = _INACTIVE
         self._offset = 0
@@ -143,7 +146,8 @@ class FrameArena:
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
             self._offset = entry[3]
-            return entry[2]
+            view: np.ndarray = entry[2]
+            return view
         return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
 
     def try_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray | None:
@@ -156,7 +160,8 @@ class FrameArena:
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
             self._offset = entry[3]
-            return entry[2]
+            view: np.ndarray = entry[2]
+            return view
         return self._alloc_slow(dtype, shape, False)
 
     def _alloc_slow(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
@@ -180,15 +185,15 @@ class FrameArena:
                 help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
                 "less per frame, or use heap_alloc() for large blocks",
             )
-        view: np.ndarray = np.ndarray(layout.shape, layout.dtype, self.buffer, start)
+        view: np.ndarray = np.ndarray(layout.ndshape, layout.dtype, self.buffer, start)
         k = self._k
         if self.debug:
             self._outstanding.append(view)
         else:
             cache = self._cache
-            if k < len(cache):
-                del cache[k:]
+            del cache[k:]
             cache.append((dtype, shape, view, end))
+            cache.append(_END)
         self._k = k + 1
         self._offset = end
         return view
@@ -217,7 +222,7 @@ class FrameArena:
 
     def release(self) -> None:
         """Drop the buffer (the owning thread has exited); the arena is unusable after."""
-        self._cache.clear()
+        self._cache = [_END]
         self._outstanding.clear()
         self.buffer = np.empty(0, dtype=np.uint8)
         self.capacity = 0

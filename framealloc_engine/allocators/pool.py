@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from framealloc_engine.errors import (
     InvalidFreeError,
 )
 from framealloc_engine.layout import Layout, layout_of
+
+if TYPE_CHECKING:
+    from framealloc_engine.allocators.deferred_queue import DeferredControl
 
 __all__ = ["LocalPools"]
 
@@ -49,6 +52,7 @@ class LocalPools:
         "deferred_applied",
         "deferred_sent",
         "free_counts",
+        "overflow",
         "refills",
         "size_classes",
         "thread_id",
@@ -70,6 +74,8 @@ class LocalPools:
             self._class_of.append(next(i for i, s in enumerate(self.size_classes) if s >= nbytes))
         self._layouts: dict[tuple[object, object], tuple[Layout, int]] = {}
         self.deferred: deque[Block] = deque()
+        # DROP_OLDEST moves queued frees here when the queue is full; drained first.
+        self.overflow: list[Block] = []
         self.alloc_counts = [0] * n
         self.free_counts = [0] * n
         self.deferred_sent = 0
@@ -77,6 +83,12 @@ class LocalPools:
         self.refills = 0
         self.thread_id = threading.get_ident()
         self.alive = True
+
+    @property
+    def control(self) -> DeferredControl | None:
+        """The allocator's deferred-free control (shared through the slab registry), or
+        ``None`` for the original behaviour: an unbounded queue drained at frame begin."""
+        return self._registry.deferred_control
 
     # --- allocation -------------------------------------------------------------------------
 
@@ -96,7 +108,7 @@ class LocalPools:
             block = self._refill(class_index)
         view = block.view
         if block.layout is not layout or view is None:
-            view = np.ndarray(layout.shape, layout.dtype, block.page, block.offset)
+            view = np.ndarray(layout.ndshape, layout.dtype, block.page, block.offset)
             if not self.debug:
                 block.view = view
                 block.layout = layout
@@ -125,7 +137,7 @@ class LocalPools:
         return entry
 
     def _refill(self, class_index: int) -> Block:
-        if self.deferred:
+        if self.deferred and (self.control is None or self.control.config.drains_on_miss):
             self.process_deferred()
             free = self._free[class_index]
             if free:
@@ -150,20 +162,39 @@ class LocalPools:
         block = self._live.pop(id(array), None)
         if block is None:
             raise self._bad_free(array)
+        if block.owner is not self:
+            return self._free_foreign(array, block)
         class_index = block.class_index
         self.free_counts[class_index] += 1
         if self.debug:
             array.flags.writeable = False
             block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
+        self._free[class_index].append(block)
+        return block.size
+
+    def _release(self, array: np.ndarray, block: Block) -> None:
+        self.free_counts[block.class_index] += 1
+        self.deferred_sent += 1
+        if self.debug:
+            array.flags.writeable = False
+            block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
+
+    def _free_foreign(self, array: np.ndarray, block: Block) -> int:
         owner = block.owner
-        if owner is self:
-            self._free[class_index].append(block)
-        else:
-            self.deferred_sent += 1
-            if owner is None or not owner.alive:
-                self._registry.give_back([block])
-            else:
-                owner.deferred.append(block)
+        if owner is None or not owner.alive:
+            self._release(array, block)
+            self._registry.give_back([block])
+            return block.size
+        control = owner.control
+        if control is None:
+            self._release(array, block)
+            owner.deferred.append(block)
+            return block.size
+        try:
+            control.enqueue(owner, block, self.thread_id, lambda: self._release(array, block))
+        except BaseException:
+            self._live[id(array)] = block
+            raise
         return block.size
 
     def _bad_free(self, array: object) -> Exception:
@@ -181,19 +212,50 @@ class LocalPools:
         )
 
     def process_deferred(self, limit: int | None = None) -> int:
-        """Apply frees queued by other threads (up to ``limit``); returns how many."""
+        """Apply frees queued by other threads (up to ``limit``); returns how many.
+
+        Frees moved to the overflow list (``QueueFullPolicy.DROP_OLDEST``) go first.
+        """
         deferred = self.deferred
         free = self._free
         done = 0
+        nbytes = 0
+        control = self.control
+        if control is not None and self.overflow:
+            for block in control.take_overflow(self, limit):
+                free[block.class_index].append(block)
+                nbytes += block.size
+                done += 1
         while deferred and (limit is None or done < limit):
             try:
                 block = deferred.popleft()
             except IndexError:
                 break
             free[block.class_index].append(block)
+            nbytes += block.size
             done += 1
         self.deferred_applied += done
+        if control is not None and done:
+            control.note_processed(self, done, nbytes)
         return done
+
+    def drain_at_frame_begin(self) -> int:
+        """Apply queued frees if the processing mode says so at ``begin_frame``."""
+        control = self._registry.deferred_control
+        if control is None or control.config.drains_at_begin:
+            return self.process_deferred()
+        return 0
+
+    def drain_at_frame_end(self) -> int:
+        """Apply queued frees if the processing mode says so at ``end_frame``."""
+        control = self._registry.deferred_control
+        if control is not None and control.config.drains_at_end:
+            return self.process_deferred()
+        return 0
+
+    def give_back_orphans(self, blocks: list[Block]) -> None:
+        """Hand blocks freed on behalf of this thread to the slab registry (any thread)."""
+        self._registry.give_back(blocks)
 
     def retire(self) -> None:
         """The owning thread has exited: hand every free and queued block back."""

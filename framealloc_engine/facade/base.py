@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.allocators.arena import FrameArena
 from framealloc_engine.allocators.pool import LocalPools
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from framealloc_engine.allocators.heap import SystemHeap
     from framealloc_engine.allocators.slab import Block, SlabRegistry
     from framealloc_engine.config import AllocConfig
@@ -23,17 +22,37 @@ __all__ = ["FacadeBase", "PerThread"]
 
 
 class PerThread(threading.local):
-    """The calling thread's state, created on the thread's first use of the allocator."""
+    """The calling thread's state and its hot allocation entry points.
+
+    ``SmartAlloc.frame_alloc`` and friends are properties that fetch the bound method stored
+    here (with C-level ``attrgetter``), so a call costs one Python frame. Observed mode stores
+    the observer-calling wrappers instead; ``SmartAlloc`` swaps in a new ``PerThread`` when
+    the first observer is added or the last removed.
+    """
 
     state: ThreadState
     arena: FrameArena
     pools: LocalPools
+    frame_alloc: Callable[..., Any]
+    try_frame_alloc: Callable[..., Any]
+    pool_alloc: Callable[..., Any]
+    pool_free: Callable[..., Any]
 
-    def __init__(self, owner: FacadeBase) -> None:
-        state = owner._register_thread()
+    def __init__(self, owner: FacadeBase, observed: bool = False) -> None:
+        state = owner._thread_state()
         self.state = state
-        self.arena = state.arena
-        self.pools = state.pools
+        self.arena = arena = state.arena
+        self.pools = pools = state.pools
+        if observed:
+            self.frame_alloc = owner._observed_frame_alloc
+            self.try_frame_alloc = owner._observed_try_frame_alloc
+            self.pool_alloc = owner._observed_pool_alloc
+            self.pool_free = owner._observed_pool_free
+        else:
+            self.frame_alloc = arena.alloc
+            self.try_frame_alloc = arena.try_alloc
+            self.pool_alloc = pools.alloc
+            self.pool_free = pools.free
 
 
 class FacadeBase(ABC):
@@ -55,8 +74,32 @@ class FacadeBase(ABC):
     _frame_end_hooks: list[Callable[[ThreadState], None]]
 
     @abstractmethod
-    def _register_thread(self) -> ThreadState:
-        """Create and register the calling thread's state."""
+    def _thread_state(self) -> ThreadState:
+        """The calling thread's state, created and registered on first use."""
+
+    @abstractmethod
+    def _observed_frame_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """frame_alloc reporting to observers."""
+
+    @abstractmethod
+    def _observed_try_frame_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """try_frame_alloc reporting to observers."""
+
+    @abstractmethod
+    def _observed_pool_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """pool_alloc reporting to observers."""
+
+    @abstractmethod
+    def _observed_pool_free(self, array: Any) -> Any:
+        """pool_free reporting to observers."""
+
+    @abstractmethod
+    def _observed_heap_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """heap_alloc reporting to observers."""
+
+    @abstractmethod
+    def _observed_heap_free(self, array: Any) -> None:
+        """heap_free reporting to observers."""
 
     @abstractmethod
     def _note_peak(self) -> None:

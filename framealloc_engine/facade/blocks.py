@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -18,27 +19,45 @@ T = TypeVar("T")
 class BlockApi(FacadeBase):
     """``pool_*`` and ``heap_*``: explicit-lifetime allocations."""
 
-    def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
-        """An uninitialised array in a pool block of the calling thread (no lock on a hit).
+    if TYPE_CHECKING:
 
-        Free it with :meth:`pool_free` from any thread.
+        def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+            """An uninitialised array in a pool block of the calling thread."""
 
-        Raises:
-            AllocationSizeError: (FA004) larger than the largest size class: use the heap.
-        """
-        return self._tls.pools.alloc(dtype, shape)
+        def pool_free(self, array: np.ndarray) -> int:
+            """Free a pool array; returns the block size."""
 
-    def pool_free(self, array: np.ndarray) -> None:
-        """Free a pool array. From another thread the free is deferred to the owner.
+    else:
+        # One Python frame per call: the property fetches the thread's bound pool method in
+        # C (see PerThread).
+        pool_alloc = property(
+            attrgetter("_tls.pool_alloc"),
+            doc="""pool_alloc(dtype, shape=()) -> an uninitialised array in a pool block of
+            the calling thread (no lock on a hit). Free it with ``pool_free`` from any thread.
 
-        Raises:
-            DoubleFreeError: (FA401) freed twice.
-            InvalidFreeError: (FA401) not an array from pool_alloc().
-        """
-        self._tls.pools.free(array)
+            Raises:
+                AllocationSizeError: (FA004) larger than the largest size class: use the heap.
+            """,
+        )
+        pool_free = property(
+            attrgetter("_tls.pool_free"),
+            doc="""pool_free(array) -> free a pool array (returns the block size). From another
+            thread the free is deferred to the owner.
+
+            Raises:
+                DoubleFreeError: (FA401) freed twice.
+                InvalidFreeError: (FA401) not an array from pool_alloc().
+            """,
+        )
 
     def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
         """An uninitialised array on the shared heap (for large blocks); takes a lock."""
+        if self._observers:
+            observed: np.ndarray = self._observed_heap_alloc(dtype, shape)
+            return observed
+        return self._heap_alloc_plain(dtype, shape)
+
+    def _heap_alloc_plain(self, dtype: DTypeSpec, shape: ShapeSpec) -> np.ndarray:
         array, size = self._heap.alloc(dtype, shape)
         state = self._tls.state
         state.heap_allocs += 1
@@ -53,7 +72,10 @@ class BlockApi(FacadeBase):
             DoubleFreeError: (FA401) freed twice.
             InvalidFreeError: (FA401) not an array from heap_alloc().
         """
-        self._heap_free_sized(array)
+        if self._observers:
+            self._observed_heap_free(array)
+        else:
+            self._heap_free_sized(array)
 
     def _heap_free_sized(self, array: np.ndarray) -> int:
         size = self._heap.free(array)

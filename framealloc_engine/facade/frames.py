@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class FrameApi(FacadeBase):
         state.begin_frame()
         pools = tls.pools
         if pools.deferred:
-            pools.process_deferred()
+            pools.drain_at_frame_begin()
         if self._observers:
             for observer in self._observers:
                 observer.on_frame_begin(state)
@@ -49,6 +50,8 @@ class FrameApi(FacadeBase):
                 hook(state)
         self._note_peak()
         count, nbytes = state.end_frame()
+        if state.pools.deferred:
+            state.pools.drain_at_frame_end()
         if self._observers:
             for observer in self._observers:
                 observer.on_frame_end(state, count, nbytes)
@@ -72,23 +75,37 @@ class FrameApi(FacadeBase):
         """Frames begun on the calling thread (the current frame's number while active)."""
         return self._tls.state.frame_number
 
-    def frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
-        """An uninitialised array in the calling thread's frame arena.
+    if TYPE_CHECKING:
 
-        Valid until ``end_frame()``. Example::
+        def frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+            """An uninitialised array in the calling thread's frame arena."""
 
-            verts = alloc.frame_alloc(Vertex, 4096)
+        def try_frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray | None:
+            """Like frame_alloc, but None when the arena is full."""
 
-        Raises:
-            FrameNotActiveError: (FA001) no frame is active on this thread.
-            ArenaExhaustedError: (FA003) the arena is full.
-            AllocationTypeError, AllocationSizeError: (FA004) a bad dtype or shape.
-        """
-        return self._tls.arena.alloc(dtype, shape)
+    else:
+        # One Python frame per call: the property fetches the thread's bound arena method
+        # in C (see PerThread).
+        frame_alloc = property(
+            attrgetter("_tls.frame_alloc"),
+            doc="""frame_alloc(dtype, shape=()) -> an uninitialised array in the calling
+            thread's frame arena, valid until ``end_frame()``.
 
-    def try_frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray | None:
-        """Like :meth:`frame_alloc`, but ``None`` when the arena is full."""
-        return self._tls.arena.try_alloc(dtype, shape)
+            Example::
+
+                verts = alloc.frame_alloc(Vertex, 4096)
+
+            Raises:
+                FrameNotActiveError: (FA001) no frame is active on this thread.
+                ArenaExhaustedError: (FA003) the arena is full.
+                AllocationTypeError, AllocationSizeError: (FA004) a bad dtype or shape.
+            """,
+        )
+        try_frame_alloc = property(
+            attrgetter("_tls.try_frame_alloc"),
+            doc="""try_frame_alloc(dtype, shape=()) -> like ``frame_alloc`` but ``None`` when
+            the arena is full (still FA001 with no active frame).""",
+        )
 
     def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
         """A zero-filled 1-D frame array of ``n`` items."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from framealloc_engine.facade.base import FacadeBase
+from framealloc_engine.facade.base import FacadeBase, PerThread
 from framealloc_engine.facade.blocks import BlockApi
 from framealloc_engine.layout import DTypeSpec, ShapeSpec, layout_of
 
@@ -47,16 +47,6 @@ class AllocObserver(Protocol):
         """Called after a thread ended a frame that freed ``count`` allocations."""
 
 
-_SHADOWED = (
-    "frame_alloc",
-    "try_frame_alloc",
-    "pool_alloc",
-    "pool_free",
-    "heap_alloc",
-    "heap_free",
-)
-
-
 class ObserverApi(BlockApi, FacadeBase):
     """Installing and removing allocation observers."""
 
@@ -66,8 +56,7 @@ class ObserverApi(BlockApi, FacadeBase):
             return
         self._observers = [*self._observers, observer]
         if len(self._observers) == 1:
-            for name in _SHADOWED:
-                setattr(self, name, getattr(self, "_observed_" + name))
+            self._tls = PerThread(self, observed=True)
 
     def remove_observer(self, observer: AllocObserver) -> None:
         """Uninstall ``observer`` (no error if it was not installed)."""
@@ -75,8 +64,7 @@ class ObserverApi(BlockApi, FacadeBase):
             return
         self._observers = [o for o in self._observers if o is not observer]
         if not self._observers:
-            for name in _SHADOWED:
-                self.__dict__.pop(name, None)
+            self._tls = PerThread(self, observed=False)
 
     @property
     def observers(self) -> tuple[AllocObserver, ...]:
@@ -109,13 +97,14 @@ class ObserverApi(BlockApi, FacadeBase):
         return self._observe_alloc(POOL, dtype, shape, self._tls.pools.alloc)  # type: ignore[no-any-return]
 
     def _observed_heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
-        return self._observe_alloc(HEAP, dtype, shape, lambda d, s: BlockApi.heap_alloc(self, d, s))  # type: ignore[no-any-return]
+        return self._observe_alloc(HEAP, dtype, shape, self._heap_alloc_plain)  # type: ignore[no-any-return]
 
-    def _observed_pool_free(self, array: np.ndarray) -> None:
+    def _observed_pool_free(self, array: np.ndarray) -> int:
         nbytes = self._tls.pools.free(array)
         state = self._tls.state
         for observer in self._observers:
             observer.after_free(state, POOL, array, nbytes)
+        return nbytes
 
     def _observed_heap_free(self, array: np.ndarray) -> None:
         nbytes = self._heap_free_sized(array)
