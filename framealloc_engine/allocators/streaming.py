@@ -384,10 +384,14 @@ class StreamingAllocator:
         Raises:
             StaleHandleError: unknown or freed id (FA401).
         """
-        entry = self._ready.get(stream_id)
-        if entry is not None:
-            entry.tick = next(self._clock)
-            return entry.view
+        try:
+            entry = self._ready[stream_id]
+        except KeyError:
+            return self._access_slow(stream_id)
+        entry.tick = next(self._clock)
+        return entry.view
+
+    def _access_slow(self, stream_id: int) -> NDArray[np.uint8] | None:
         with self._lock:
             entry = self._get(stream_id)
             if entry.state is StreamState.READY:  # became READY since the fast path looked
