@@ -1,0 +1,12 @@
+"""``python -m framealloc_engine.lint``: the ``fa`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from framealloc_engine.lint.cli import main
+
+__all__: list[str] = []
+
+if __name__ == "__main__":
+    sys.exit(main())

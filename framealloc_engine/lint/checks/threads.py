@@ -1,0 +1,143 @@
+"""FA201 (frame value to another thread), FA202/FA203 (worker hygiene), FA205 (unsynced end)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from framealloc_engine.lint.analysis import ModuleAnalysis
+from framealloc_engine.lint.concurrency import Spawn
+from framealloc_engine.lint.model import Diagnostic
+from framealloc_engine.lint.scope import FunctionInfo, iter_local
+from framealloc_engine.lint.values import classify_alloc
+
+__all__ = ["check"]
+
+
+@dataclass
+class _Worker:
+    name: str
+    frame: bool = False
+    allocates: bool = False
+    signals: bool = False
+
+
+class _Workers:
+    """What the code a spawn runs does, following in-module calls."""
+
+    def __init__(self, analysis: ModuleAnalysis) -> None:
+        self.analysis = analysis
+        self.memo: dict[FunctionInfo, _Worker] = {}
+
+    def of_function(self, fn: FunctionInfo) -> _Worker:
+        if fn in self.memo:
+            return self.memo[fn]
+        flow = self.analysis.flows[fn]
+        kinds = {e.call.kind for e in flow.allocs}
+        info = _Worker(fn.name, bool(kinds & {"frame", "transfer"}), bool(kinds),
+                       flow.signals_barrier)  # fmt: skip
+        self.memo[fn] = info
+        for callee, _call, _open in flow.calls:
+            sub = self.of_function(callee)
+            info.frame |= sub.frame
+            info.allocates |= sub.allocates
+            info.signals |= sub.signals
+        return info
+
+    def of_spawn(self, spawn: Spawn, fn: FunctionInfo | None) -> _Worker | None:
+        found: _Worker | None = None
+        for target in spawn.targets:
+            part = self._target(target, fn)
+            if part is None:
+                continue
+            if found is None:
+                found = _Worker(part.name)
+            found.frame |= part.frame
+            found.allocates |= part.allocates
+            found.signals |= part.signals
+        return found
+
+    def _target(self, target: ast.expr, fn: FunctionInfo | None) -> _Worker | None:
+        scopes = self.analysis.scopes
+        if isinstance(target, ast.Lambda):
+            info = _Worker("<lambda>")
+            for node in [target.body, *iter_local(target.body)]:
+                if not isinstance(node, ast.Call):
+                    continue
+                alloc = classify_alloc(node, scopes, fn)
+                if alloc is not None:
+                    info.frame |= alloc.kind in ("frame", "transfer")
+                    info.allocates = True
+                if isinstance(node.func, ast.Attribute):
+                    info.signals |= node.func.attr == "signal_frame_complete"
+                callee = scopes.resolve_function(node.func, fn)
+                if callee is not None:
+                    sub = self.of_function(callee)
+                    info.frame |= sub.frame
+                    info.allocates |= sub.allocates
+                    info.signals |= sub.signals
+            return info
+        callee = scopes.resolve_function(target, fn)
+        return self.of_function(callee) if callee is not None else None
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
+    """Report frame memory crossing threads and workers that ignore the frame boundary."""
+    workers = _Workers(analysis)
+    budgeted = any(flow.sets_thread_budget for flow in analysis.flows.values())
+    frame_spawns: list[ast.Call] = []
+    for fn, flow in analysis.flows.items():
+        for sink in flow.sinks:
+            if sink.kind == "thread":
+                yield analysis.diagnostic(
+                    "FA201", sink.node,
+                    f"frame allocation (`{sink.origin.method}`) is handed to another thread "
+                    f"({sink.detail}) without a TransferHandle",
+                    "frame memory belongs to the allocating thread's arena and is reset at its "
+                    "end_frame()",
+                )  # fmt: skip
+        for spawn in flow.spawns:
+            worker = workers.of_spawn(spawn, fn)
+            if worker is None:
+                continue
+            if worker.frame:
+                frame_spawns.append(spawn.node)
+            if worker.frame and not worker.signals:
+                yield analysis.diagnostic(
+                    "FA202", spawn.node,
+                    f"worker `{worker.name}` makes frame allocations but signals no FrameBarrier",
+                    "the thread ending the frame cannot tell when this worker is done",
+                )  # fmt: skip
+            if worker.allocates and not budgeted:
+                yield analysis.diagnostic(
+                    "FA203", spawn.node,
+                    f"worker `{worker.name}` allocates but no thread budget is configured",
+                    "set_thread_budget_config() is never called in this module",
+                )  # fmt: skip
+    if frame_spawns:
+        yield from _unsynchronised_ends(analysis, frame_spawns)
+
+
+def _unsynchronised_ends(analysis: ModuleAnalysis, spawns: list[ast.Call]) -> Iterator[Diagnostic]:
+    for flow in analysis.flows.values():
+        for op, node in flow.frame_ops:
+            if not op.startswith("end_frame"):
+                continue
+            line = getattr(node, "lineno", 0)
+            if not any(sync <= line for sync in flow.sync_lines):
+                yield analysis.diagnostic(
+                    "FA205", node,
+                    f"`{op}()` without barrier synchronisation while workers allocate frame "
+                    "memory",
+                    "workers may still be using frame memory when the arena resets",
+                )  # fmt: skip
+        for block in flow.frame_blocks:
+            start, end = block.lineno, block.end_lineno or block.lineno
+            inside = [s.lineno for s in spawns if start <= s.lineno <= end]
+            if inside and not any(min(inside) <= sync <= end for sync in flow.sync_lines):
+                yield analysis.diagnostic(
+                    "FA205", block,
+                    "`frame_scope()` ends while the workers it started may still allocate",
+                    "the frame ends when the with-block exits; nothing waits for the workers",
+                )  # fmt: skip

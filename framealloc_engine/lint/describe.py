@@ -1,0 +1,63 @@
+"""``fa show``: what the analyser recognised in one file (to explain its findings)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from framealloc_engine.lint.analysis import ModuleAnalysis
+from framealloc_engine.lint.config import LintConfig
+from framealloc_engine.lint.runner import module_name_for
+from framealloc_engine.lint.scope import INJECTED, OWNED
+
+__all__ = ["describe"]
+
+
+def describe(path: Path, config: LintConfig) -> str:
+    """A short report of allocators, systems, frames and workers found in ``path``."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, ValueError, OSError, UnicodeDecodeError) as err:
+        return f"fa show: {path}: cannot parse ({err})\n"
+    module, is_package = module_name_for(path)
+    analysis = ModuleAnalysis(tree, str(path), module, config, is_package)
+    scopes = analysis.scopes
+    allocs = [
+        f"{name} (module, {kind.split(':')[1]})"
+        for name, kind in scopes.module_kinds.items()
+        if kind in (OWNED, INJECTED)
+    ]
+    for fn in scopes.functions:
+        allocs += [
+            f"{name} in {fn.qualname} ({kind.split(':')[1]})"
+            for name, kind in fn.kinds.items()
+            if kind in (OWNED, INJECTED)
+        ]
+        if fn.cls is not None and fn.cls.node.body and fn.self_name:
+            allocs += [
+                f"self.{a} in {fn.cls.node.name} ({k.split(':')[1]})"
+                for a, k in fn.cls.attr_kinds.items()
+                if k in (OWNED, INJECTED) and fn is next(iter(fn.cls.methods.values()))
+            ]
+    systems = [f"{fn.qualname} ({'in a frame' if status is not False else 'no frame'})"
+               for fn, status in analysis.systems.items()]  # fmt: skip
+    frames = [
+        fn.qualname if fn else "<module>" for fn, flow in analysis.flows.items() if flow.opens_frame
+    ]
+    workers = sorted(
+        {fn.qualname if fn else "<module>" for fn, flow in analysis.flows.items() if flow.spawns}
+    )
+    count = sum(len(flow.allocs) for flow in analysis.flows.values())
+
+    def line(label: str, items: list[str]) -> str:
+        return f"  {label:<22}{', '.join(sorted(set(items))) or '-'}"
+
+    return "\n".join([
+        f"fa show: {path} (module {module})",
+        line("allocators:", allocs),
+        line("systems:", systems),
+        line("opens frames:", frames),
+        line("spawns threads:", workers),
+        f"  {'allocation calls:':<22}{count}",
+        "",
+    ])  # fmt: skip

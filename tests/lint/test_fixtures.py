@@ -1,0 +1,34 @@
+"""Every rule against its fixtures: code that must trigger it (on exactly the lines marked
+``# expect: CODE``) and code that must not (aliasing and false-positive traps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from framealloc_engine.lint import analyze_source
+from tests.lint.support import FIXTURES, expected_lines, fixture_config
+
+CASES = sorted(
+    (directory.name, path)
+    for directory in FIXTURES.iterdir()
+    if directory.is_dir()
+    for path in directory.glob("*.py")
+)
+
+
+@pytest.mark.parametrize(("code", "path"), CASES, ids=[f"{c}/{p.name}" for c, p in CASES])
+def test_fixture(code: str, path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    diagnostics = analyze_source(
+        source, str(path), fixture_config(path.parent), module_name=path.stem
+    )
+    got = sorted(d.line for d in diagnostics if d.code == code)
+    if path.name.startswith("bad"):
+        want = expected_lines(source, code)
+        assert want, f"{path.name} marks no line with '# expect: {code}'"
+        assert got == want, [str(d) for d in diagnostics if d.code == code]
+    else:
+        assert path.name.startswith("good")
+        assert got == [], [d.message for d in diagnostics if d.code == code]
