@@ -1,0 +1,1 @@
+"""Runnable demos of framealloc-engine: ``python -m demos [name] [--headless] [--frames N]``."""

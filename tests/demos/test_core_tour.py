@@ -1,0 +1,44 @@
+"""The core tour demo runs headless and keeps frame memory balanced."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from demos import core_tour
+from demos.__main__ import available
+from demos.__main__ import main as launcher
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_core_tour_headless_summary() -> None:
+    summary = core_tour.run(frames=120, headless=True, count=2000)
+    assert summary["frames"] == 120
+    assert summary["live_after"] == 0
+    # three temporaries per frame: (n,2) f4 delta, n bools, (n,2) i4 pixels
+    assert summary["physics_bytes"] == 2000 * 8 + 2000
+    assert summary["render_bytes"] == 2000 * 8
+    assert summary["allocations"] == 120 * 3
+
+
+def test_launcher_lists_and_runs(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert "core_tour" in available()
+    assert launcher(["--list"]) == 0
+    assert "core_tour" in capsys.readouterr().out
+    assert launcher(["nope"]) == 2
+
+
+def test_showcase_command_runs_headless() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "demos", "--headless", "--frames", "30"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "", "SDL_VIDEODRIVER": "dummy", "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "core tour: 30 frames" in result.stdout
