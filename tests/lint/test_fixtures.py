@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from framealloc_engine.lint import analyze_source
+from framealloc_engine.lint import RULES, analyze_source
 from tests.lint.support import FIXTURES, expected_lines, fixture_config
 
 CASES = sorted(
@@ -32,3 +32,12 @@ def test_fixture(code: str, path: Path) -> None:
     else:
         assert path.name.startswith("good")
         assert got == [], [d.message for d in diagnostics if d.code == code]
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_every_rule_has_three_bad_and_three_good_fixtures(code: str) -> None:
+    directory = FIXTURES / code
+    bad = sorted(directory.glob("bad*.py"))
+    good = sorted(directory.glob("good*.py"))
+    assert len(bad) >= 3, f"{code}: {len(bad)} triggering fixtures"
+    assert len(good) >= 3, f"{code}: {len(good)} non-triggering fixtures"
+    total_marks = sum(len(expected_lines(p.read_text(), code)) for p in bad)
+    assert total_marks >= 3
