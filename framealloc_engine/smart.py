@@ -22,6 +22,8 @@ from framealloc_engine.facade.attribution import AttributionApi
 from framealloc_engine.facade.base import PerThread
 from framealloc_engine.facade.blocks import BlockApi
 from framealloc_engine.facade.checkpoints import CheckpointApi
+from framealloc_engine.facade.diagnostics import DiagnosticsApi
+from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
 from framealloc_engine.facade.observers import ObserverApi
 from framealloc_engine.global_state import Reservations
@@ -31,7 +33,15 @@ from framealloc_engine.thread_state import ThreadState
 __all__ = ["SmartAlloc"]
 
 
-class SmartAlloc(FrameApi, ObserverApi, BlockApi, AttributionApi, CheckpointApi):
+class SmartAlloc(
+    FrameApi,
+    ObserverApi,
+    BlockApi,
+    AttributionApi,
+    CheckpointApi,
+    FrameCollectionsApi,
+    DiagnosticsApi,
+):
     """The frame-aware allocator.
 
     Args:

@@ -1,0 +1,725 @@
+"""Bounded, frame-local collections: :class:`FrameVec` and :class:`FrameMap`.
+
+Both have a fixed capacity chosen at creation and live until the frame that made them ends
+(or a rollback to a checkpoint taken before them); after that every use raises
+:class:`~framealloc_engine.errors.FrameExpiredError` (FA002), like a frame box.
+
+Storage:
+
+* Items numpy can represent (``np.float32``, ``int``, structured dtypes, ``"U16"``...) live in
+  frame memory: one frame array of ``capacity`` items plus a length. ``view()`` is a numpy
+  view of the live items for vectorised work.
+* Any other item type (``object``, ``str``, your classes) is held by reference in an object
+  array of ``capacity`` slots; the collection keeps the same bounds and API.
+
+``FrameMap`` with integer (or bool) keys and numpy-representable values is a compact hash
+table over frame arrays: keys and values are dense arrays (``keys_view()``/``values_view()``
+are views of the live pairs) and an index table of at least ``2 * capacity`` slots, probed
+linearly, maps a key to its dense position. A removal moves the last pair into the hole, so
+iteration follows insertion order until the first removal. Other key or value types fall back
+to a ``dict`` bounded to ``capacity`` entries (no numpy views).
+
+Example::
+
+    ids = alloc.frame_vec(np.uint32, 128)
+    ids.extend([3, 5, 8])
+    visible = ids.view()[ids.view() > 4]
+    lookup = alloc.frame_map(np.int64, Transform, 64)
+    lookup[entity_id] = (pos, rot)
+"""
+
+from __future__ import annotations
+
+import operator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+import numpy as np
+
+from framealloc_engine.errors import CapacityError, CrossThreadError, FrameExpiredError
+from framealloc_engine.layout import normalize_dtype
+
+if TYPE_CHECKING:
+    from framealloc_engine.thread_state import ThreadState
+
+__all__ = ["FrameMap", "FrameVec", "item_dtype"]
+
+T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+
+_get_ident = threading.get_ident
+_MISSING: Any = object()
+_EMPTY = -1
+_TOMB = -2
+_MULT = 0x9E3779B97F4A7C15  # Fibonacci hashing spreads consecutive integer keys
+_M64 = (1 << 64) - 1
+_NUMPY_PY_TYPES = (int, float, bool, complex)
+
+
+def item_dtype(item_type: object) -> np.dtype[Any] | None:
+    """The numpy dtype items of ``item_type`` are stored as, or ``None`` (by reference).
+
+    Python classes other than ``int``/``float``/``bool``/``complex`` (``object``, ``str``,
+    dataclasses...) are held by reference; anything else must be a valid numpy dtype.
+
+    Raises:
+        AllocationTypeError: (FA004) ``item_type`` is neither a class nor a dtype.
+    """
+    if isinstance(item_type, type) and not (
+        issubclass(item_type, np.generic) or item_type in _NUMPY_PY_TYPES
+    ):
+        return None
+    if isinstance(item_type, np.dtype) and item_type.hasobject:
+        return None
+    return normalize_dtype(item_type)
+
+
+def _copy_out(item: Any) -> Any:
+    """Detach an item read from storage (structured and subarray items are views)."""
+    if isinstance(item, np.ndarray | np.void):
+        return item.copy()
+    return item
+
+
+class _FrameBound:
+    """Validity of an object tied to the frame (and checkpoint position) it was made in."""
+
+    __slots__ = ("_gen", "_seq", "_state")
+
+    def __init__(self, state: ThreadState) -> None:
+        self._state = state
+        self._gen, self._seq = state.next_box()
+
+    def _check(self) -> None:
+        state = self._state
+        if (
+            state.box_generation != self._gen
+            or state.dead_box_ranges
+            or _get_ident() != state.thread_id
+        ):
+            self._slow_check()
+
+    def _slow_check(self) -> None:
+        state = self._state
+        if _get_ident() != state.thread_id:
+            raise CrossThreadError(
+                f"{type(self).__name__} used on a thread that does not own it",
+                note=f"it belongs to thread {state.thread_name!r}",
+            )
+        if not state.box_alive(self._gen, self._seq):
+            self._expire()
+            raise FrameExpiredError(
+                f"{type(self).__name__} used after its frame ended (or was rolled back)",
+                note=f"it was made in frame generation {self._gen}; thread "
+                f"{state.thread_name!r} is now at {state.box_generation}",
+                help="frame collections live until end_frame(); copy the items out (e.g. "
+                "list(vec) or vec.view().copy()) if they must outlive the frame",
+            )
+
+    def _expire(self) -> None:
+        """Drop references held past the frame (overridden)."""
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the collection can still be used (on this thread)."""
+        state = self._state
+        return _get_ident() == state.thread_id and state.box_alive(self._gen, self._seq)
+
+
+class FrameVec(_FrameBound, Generic[T]):
+    """A fixed-capacity vector in frame memory. Make it with ``alloc.frame_vec(type, n)``.
+
+    List-like: ``push``/``append``, ``pop``, ``get``, ``v[i]``, ``len``, iteration, ``clear``,
+    ``retain``, ``extend``. Pushing past the capacity raises
+    :class:`~framealloc_engine.errors.CapacityError` (FA003); ``try_push`` returns ``False``.
+    Reads of structured or subarray items return views into the vector (write through them
+    to update in place); ``pop`` returns a copy.
+    """
+
+    __slots__ = ("_data", "_len", "_objects")
+
+    def __init__(self, state: ThreadState, data: np.ndarray) -> None:
+        super().__init__(state)
+        self._data = data
+        self._len = 0
+        self._objects = data.dtype.hasobject
+
+    def _expire(self) -> None:
+        if self._objects:
+            self._data[: self._len] = None
+        self._len = 0
+
+    # --- size ---------------------------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        """The most items the vector can hold."""
+        return int(self._data.shape[0])
+
+    @property
+    def dtype(self) -> np.dtype[Any] | None:
+        """The items' dtype, or ``None`` when items are held by reference."""
+        return None if self._objects else self._data.dtype
+
+    def __len__(self) -> int:
+        self._check()
+        return self._len
+
+    def is_full(self) -> bool:
+        """Whether a push would fail."""
+        self._check()
+        return self._len == int(self._data.shape[0])
+
+    def remaining(self) -> int:
+        """Free slots."""
+        self._check()
+        return int(self._data.shape[0]) - self._len
+
+    # --- adding and removing -------------------------------------------------------------------
+
+    def push(self, value: T) -> None:
+        """Append ``value``.
+
+        Raises:
+            CapacityError: (FA003) the vector is full.
+            FrameExpiredError: (FA002) its frame ended.
+        """
+        self._check()
+        n = self._len
+        data = self._data
+        if n == data.shape[0]:
+            raise CapacityError(
+                f"FrameVec is full ({n} items)",
+                note="frame collections cannot grow past the capacity they were made with",
+                help="make it with a larger capacity, or use try_push() to test for room",
+            )
+        data[n] = value
+        self._len = n + 1
+
+    append = push
+
+    def try_push(self, value: T) -> bool:
+        """Append ``value`` if there is room; returns whether it was added."""
+        self._check()
+        n = self._len
+        data = self._data
+        if n == data.shape[0]:
+            return False
+        data[n] = value
+        self._len = n + 1
+        return True
+
+    def pop(self) -> T:
+        """Remove and return the last item (a copy).
+
+        Raises:
+            IndexError: the vector is empty.
+        """
+        self._check()
+        n = self._len - 1
+        if n < 0:
+            raise IndexError("pop from an empty FrameVec")
+        data = self._data
+        item = _copy_out(data[n])
+        if self._objects:
+            data[n] = None
+        self._len = n
+        return item  # type: ignore[no-any-return]
+
+    def extend(self, items: Iterable[T] | np.ndarray) -> None:
+        """Append every item; all or nothing.
+
+        Raises:
+            CapacityError: (FA003) they do not all fit (nothing is added).
+            ValueError: an array of items with the wrong item shape.
+        """
+        self._check()
+        data = self._data
+        n = self._len
+        if self._objects:
+            values = list(items)
+            k = len(values)
+            self._ensure_room(k)
+            for i, value in enumerate(values, n):
+                data[i] = value
+            self._len = n + k
+            return
+        if not isinstance(items, np.ndarray):
+            items = list(items)
+            if not items:
+                return
+        array = np.asarray(items, dtype=data.dtype)
+        if array.ndim == 0 or array.shape[1:] != data.shape[1:]:
+            raise ValueError(
+                f"extend() needs a sequence of items of shape {data.shape[1:]}, got an "
+                f"array of shape {array.shape}"
+            )
+        k = array.shape[0]
+        self._ensure_room(k)
+        data[n : n + k] = array
+        self._len = n + k
+
+    def _ensure_room(self, k: int) -> None:
+        if self._len + k > self._data.shape[0]:
+            raise CapacityError(
+                f"FrameVec.extend() of {k} items does not fit: {self._len} of "
+                f"{self._data.shape[0]} slots are used",
+                help="make the vector with a larger capacity",
+            )
+
+    def clear(self) -> None:
+        """Remove every item (the capacity stays)."""
+        self._check()
+        if self._objects:
+            self._data[: self._len] = None
+        self._len = 0
+
+    def retain(self, predicate: Callable[[T], object]) -> int:
+        """Keep only items for which ``predicate(item)`` is true, in order; returns removed."""
+        self._check()
+        live = self._data[: self._len]
+        keep = np.fromiter((bool(predicate(x)) for x in live), dtype=bool, count=self._len)
+        return self._compact(keep)
+
+    def retain_mask(self, mask: np.ndarray) -> int:
+        """Vectorised :meth:`retain`: keep items where the boolean ``mask`` is true.
+
+        Example: ``vec.retain_mask(vec.view() > 0)``.
+        """
+        self._check()
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (self._len,):
+            raise ValueError(f"mask must have shape ({self._len},), got {keep.shape}")
+        return self._compact(keep)
+
+    def _compact(self, keep: np.ndarray) -> int:
+        n = self._len
+        kept = self._data[:n][keep]  # boolean indexing copies, so the overlap is safe
+        k = int(kept.shape[0])
+        self._data[:k] = kept
+        if self._objects:
+            self._data[k:n] = None
+        self._len = k
+        return n - k
+
+    # --- access --------------------------------------------------------------------------------
+
+    def _position(self, index: int) -> int:
+        i = operator.index(index)
+        n = self._len
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"FrameVec index {index} out of range for {n} items")
+        return i
+
+    def get(self, index: int, default: Any = None) -> Any:
+        """The item at ``index`` (negative counts from the end), or ``default``."""
+        self._check()
+        try:
+            i = self._position(index)
+        except IndexError:
+            return default
+        return self._data[i]
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> np.ndarray: ...
+    def __getitem__(self, index: int | slice) -> T | np.ndarray:
+        self._check()
+        if isinstance(index, slice):
+            return self._data[: self._len][index]
+        return self._data[self._position(index)]  # type: ignore[no-any-return]
+
+    def __setitem__(self, index: int, value: T) -> None:
+        self._check()
+        self._data[self._position(index)] = value
+
+    def __iter__(self) -> Iterator[T]:
+        self._check()
+        data = self._data
+        i = 0
+        while i < self._len:
+            yield data[i]
+            i += 1
+            self._check()
+
+    def view(self) -> np.ndarray:
+        """A numpy view of the live items (an object array for by-reference items).
+
+        Valid until the vector changes length or the frame ends.
+        """
+        self._check()
+        return self._data[: self._len]
+
+    def to_list(self) -> list[T]:
+        """The items as a Python list (copies, safe to keep past the frame)."""
+        self._check()
+        return self._data[: self._len].tolist()  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        if not self.is_valid:
+            return "<FrameVec expired>"
+        return f"<FrameVec {self._len}/{self.capacity} {self.dtype or 'object'}>"
+
+
+class FrameMap(_FrameBound, Generic[K, V]):
+    """A fixed-capacity hash map for one frame. Make it with ``alloc.frame_map(k, v, n)``.
+
+    Dict-like: ``insert``/``m[k] = v``, ``get``, ``m[k]``, ``pop``/``del m[k]``, ``in``,
+    ``len``, iteration over keys, ``items()``, ``clear``, ``retain``, ``extend``. Inserting a
+    new key into a full map raises :class:`~framealloc_engine.errors.CapacityError` (FA003);
+    ``try_insert`` returns ``False``.
+    """
+
+    __slots__ = (
+        "_dict",
+        "_index",
+        "_keys",
+        "_len",
+        "_limits",
+        "_mask",
+        "_shift",
+        "_tombs",
+        "_vals",
+        "capacity",
+    )
+
+    def __init__(
+        self,
+        state: ThreadState,
+        capacity: int,
+        keys: np.ndarray | None = None,
+        values: np.ndarray | None = None,
+        index: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(state)
+        self.capacity = capacity
+        self._len = 0
+        self._tombs = 0
+        self._dict: dict[Any, Any] | None = None
+        if keys is None or values is None or index is None:
+            self._dict = {}
+            self._keys = self._vals = self._index = np.empty(0, dtype=np.int64)
+            self._mask = self._shift = 0
+            self._limits = (0, 0)
+            return
+        self._keys, self._vals, self._index = keys, values, index
+        size = index.shape[0]
+        self._mask = size - 1
+        self._shift = 64 - (size.bit_length() - 1)
+        index.fill(_EMPTY)
+        info = np.iinfo(keys.dtype) if keys.dtype.kind in "iu" else None
+        self._limits = (int(info.min), int(info.max)) if info is not None else (0, 1)
+
+    @staticmethod
+    def index_size(capacity: int) -> int:
+        """Index-table slots for ``capacity`` entries: a power of two >= 2 * capacity."""
+        return 1 << max(3, (2 * capacity - 1).bit_length())
+
+    def _expire(self) -> None:
+        if self._dict is not None:
+            self._dict.clear()
+        self._len = 0
+
+    @property
+    def is_table(self) -> bool:
+        """Whether pairs live in frame arrays (integer keys, numpy values)."""
+        return self._dict is None
+
+    # --- table internals -----------------------------------------------------------------------
+
+    def _key(self, key: object) -> int:
+        """``key`` as a Python int that fits the key dtype."""
+        try:
+            ik = operator.index(key)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(
+                f"FrameMap key must be an integer for key dtype {self._keys.dtype}, got "
+                f"{type(key).__name__}"
+            ) from None
+        lo, hi = self._limits
+        if not lo <= ik <= hi:
+            raise OverflowError(f"key {ik} does not fit key dtype {self._keys.dtype}")
+        return ik
+
+    def _find(self, ik: int) -> tuple[int, int]:
+        """``(slot, dense position)``; position -1 and the insertion slot when absent."""
+        index = self._index
+        keys = self._keys
+        mask = self._mask
+        j = ((ik * _MULT) & _M64) >> self._shift
+        tomb = -1
+        while True:
+            e = int(index[j])
+            if e == _EMPTY:
+                return (tomb if tomb >= 0 else j), -1
+            if e == _TOMB:
+                if tomb < 0:
+                    tomb = j
+            elif keys[e] == ik:
+                return j, e
+            j = (j + 1) & mask
+
+    def _rebuild_index(self) -> None:
+        index = self._index
+        index.fill(_EMPTY)
+        keys = self._keys
+        mask = self._mask
+        shift = self._shift
+        for e in range(self._len):
+            j = ((int(keys[e]) * _MULT) & _M64) >> shift
+            while index[j] != _EMPTY:
+                j = (j + 1) & mask
+            index[j] = e
+        self._tombs = 0
+
+    def _full_error(self) -> CapacityError:
+        return CapacityError(
+            f"FrameMap is full ({self._len} entries)",
+            note="frame collections cannot grow past the capacity they were made with",
+            help="make it with a larger capacity, or use try_insert() to test for room",
+        )
+
+    def _insert(self, key: Any, value: Any, raise_full: bool) -> bool:
+        d = self._dict
+        if d is not None:
+            if key not in d and len(d) >= self.capacity:
+                if raise_full:
+                    raise self._full_error()
+                return False
+            d[key] = value
+            return True
+        ik = self._key(key)
+        j, e = self._find(ik)
+        if e >= 0:
+            self._vals[e] = value
+            return True
+        n = self._len
+        if n >= self.capacity:
+            if raise_full:
+                raise self._full_error()
+            return False
+        self._vals[n] = value  # first: a bad value leaves the map unchanged
+        self._keys[n] = ik
+        index = self._index
+        if index[j] == _TOMB:
+            self._tombs -= 1
+        index[j] = n
+        self._len = n + 1
+        return True
+
+    # --- public API ----------------------------------------------------------------------------
+
+    def insert(self, key: K, value: V) -> None:
+        """Set ``key`` to ``value`` (replacing an existing value).
+
+        Raises:
+            CapacityError: (FA003) ``key`` is new and the map is full.
+            FrameExpiredError: (FA002) its frame ended.
+        """
+        self._check()
+        self._insert(key, value, True)
+
+    __setitem__ = insert
+
+    def try_insert(self, key: K, value: V) -> bool:
+        """Like :meth:`insert`, but returns ``False`` instead of raising when full."""
+        self._check()
+        return self._insert(key, value, False)
+
+    def _lookup(self, key: object) -> int:
+        """Dense position of ``key`` in table mode, -1 when absent."""
+        try:
+            return self._find(self._key(key))[1]
+        except (TypeError, OverflowError):
+            return -1
+
+    def get(self, key: K, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        self._check()
+        d = self._dict
+        if d is not None:
+            return d.get(key, default)
+        e = self._lookup(key)
+        return default if e < 0 else self._vals[e]
+
+    def __getitem__(self, key: K) -> V:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        self._check()
+        d = self._dict
+        if d is not None:
+            return key in d
+        return self._lookup(key) >= 0
+
+    def pop(self, key: K, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return its value (a copy), or ``default`` when absent.
+
+        Raises:
+            KeyError: ``key`` is absent and no default was given.
+        """
+        self._check()
+        d = self._dict
+        if d is not None:
+            if default is _MISSING:
+                return d.pop(key)
+            return d.pop(key, default)
+        e = self._lookup(key)
+        if e < 0:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        j = self._find(int(self._keys[e]))[0]
+        value = _copy_out(self._vals[e])
+        last = self._len - 1
+        if e != last:
+            # keep the pairs dense: move the last pair into the hole
+            moved = int(self._keys[last])
+            moved_slot = self._find(moved)[0]  # before keys[e] changes: the probe reads it
+            self._keys[e] = moved
+            self._vals[e] = self._vals[last]
+            self._index[moved_slot] = e
+        self._index[j] = _TOMB
+        self._len = last
+        self._tombs += 1
+        if self._len + self._tombs > (self._mask + 1) * 3 // 4:
+            self._rebuild_index()
+        return value
+
+    def remove(self, key: K) -> V:
+        """Remove ``key`` and return its value. Raises ``KeyError`` when absent."""
+        return self.pop(key)  # type: ignore[no-any-return]
+
+    def __delitem__(self, key: K) -> None:
+        self.pop(key)
+
+    def __len__(self) -> int:
+        self._check()
+        d = self._dict
+        return len(d) if d is not None else self._len
+
+    def is_full(self) -> bool:
+        """Whether inserting a new key would fail."""
+        return len(self) >= self.capacity
+
+    def keys(self) -> Iterator[K]:
+        """Iterate over the keys."""
+        self._check()
+        d = self._dict
+        if d is not None:
+            yield from list(d)
+            return
+        keys = self._keys
+        for e in range(self._len):
+            yield keys[e]
+
+    __iter__ = keys
+
+    def values(self) -> Iterator[V]:
+        """Iterate over the values."""
+        for _, value in self.items():
+            yield value
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        """Iterate over ``(key, value)`` pairs."""
+        self._check()
+        d = self._dict
+        if d is not None:
+            yield from list(d.items())
+            return
+        keys, vals = self._keys, self._vals
+        i = 0
+        while i < self._len:
+            yield keys[i], vals[i]
+            i += 1
+            self._check()
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        self._check()
+        d = self._dict
+        if d is not None:
+            d.clear()
+            return
+        self._index.fill(_EMPTY)
+        self._len = 0
+        self._tombs = 0
+
+    def retain(self, predicate: Callable[[K, V], object]) -> int:
+        """Keep only entries for which ``predicate(key, value)`` is true; returns removed."""
+        self._check()
+        d = self._dict
+        if d is not None:
+            drop = [k for k, v in d.items() if not predicate(k, v)]
+            for k in drop:
+                del d[k]
+            return len(drop)
+        n = self._len
+        keep = np.fromiter(
+            (bool(predicate(self._keys[i], self._vals[i])) for i in range(n)), bool, n
+        )
+        k = int(keep.sum())
+        self._keys[:k] = self._keys[:n][keep]
+        self._vals[:k] = self._vals[:n][keep]
+        self._len = k
+        self._rebuild_index()
+        return n - k
+
+    def extend(self, pairs: Mapping[K, V] | Iterable[tuple[K, V]]) -> None:
+        """Insert every pair (later pairs win); all or nothing.
+
+        Raises:
+            CapacityError: (FA003) the new keys do not all fit (nothing is inserted).
+        """
+        self._check()
+        items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
+        new: set[Any] = set()
+        for key, _ in items:
+            if key not in self:
+                new.add(key if self._dict is not None else self._key(key))
+        if len(self) + len(new) > self.capacity:
+            raise CapacityError(
+                f"FrameMap.extend() adds {len(new)} new keys; {len(self)} of "
+                f"{self.capacity} entries are used",
+                help="make the map with a larger capacity",
+            )
+        for key, value in items:
+            self._insert(key, value, True)
+
+    def keys_view(self) -> np.ndarray:
+        """A numpy view of the live keys (table mode only), in iteration order."""
+        self._check()
+        self._need_table("keys_view")
+        return self._keys[: self._len]
+
+    def values_view(self) -> np.ndarray:
+        """A numpy view of the live values (table mode only), aligned with ``keys_view()``."""
+        self._check()
+        self._need_table("values_view")
+        return self._vals[: self._len]
+
+    def _need_table(self, what: str) -> None:
+        if self._dict is not None:
+            raise TypeError(
+                f"{what}() needs integer keys and numpy-representable values; this FrameMap "
+                "holds Python objects (use items())"
+            )
+
+    def to_dict(self) -> dict[K, V]:
+        """The entries as a plain dict (values copied out; safe to keep past the frame)."""
+        return {
+            (k.item() if isinstance(k, np.generic) else k): _copy_out(v) for k, v in self.items()
+        }
+
+    def __repr__(self) -> str:
+        if not self.is_valid:
+            return "<FrameMap expired>"
+        return f"<FrameMap {len(self)}/{self.capacity} {'table' if self.is_table else 'dict'}>"
