@@ -11,11 +11,14 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from framealloc_engine.allocators.buffer import aligned_buffer, data_address
+
+if TYPE_CHECKING:
+    from framealloc_engine.allocators.deferred_queue import DeferredControl
 
 __all__ = ["Block", "SlabRegistry"]
 
@@ -67,6 +70,9 @@ class SlabRegistry:
         self._page_ends: list[int] = []
         self.pages_created = 0
         self.refills = 0
+        #: Deferred-free policy shared by every thread's pools (None: unbounded, drained at
+        #: frame begin); see ``SmartAlloc.set_deferred_config``.
+        self.deferred_control: DeferredControl | None = None
         for class_index in range(len(size_classes)):
             for _ in range(pages_per_class):
                 self._spare[class_index].append(self._new_page(class_index))
