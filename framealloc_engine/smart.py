@@ -22,6 +22,7 @@ from framealloc_engine.facade.attribution import AttributionApi
 from framealloc_engine.facade.base import PerThread
 from framealloc_engine.facade.blocks import BlockApi
 from framealloc_engine.facade.checkpoints import CheckpointApi
+from framealloc_engine.facade.diagnostics import DiagnosticsApi
 from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
 from framealloc_engine.facade.observers import ObserverApi
@@ -39,6 +40,7 @@ class SmartAlloc(
     AttributionApi,
     CheckpointApi,
     FrameCollectionsApi,
+    DiagnosticsApi,
 ):
     """The frame-aware allocator.
 

@@ -73,9 +73,17 @@ class AttributionApi(FacadeBase):
         """The nested tags on this thread joined by ``::`` (``""`` when untagged)."""
         return self._tls.state.tag_path
 
+    #: Called as ``listener(state, name, entering)`` at every phase begin/end (the trace
+    #: export uses it); empty by default, so phases pay one attribute check.
+    _phase_listeners: tuple[Callable[[ThreadState, str, bool], None], ...] = ()
+
     def begin_phase(self, name: str) -> None:
         """Enter phase ``name`` on this thread; phases nest (``"render::shadows"``)."""
-        self._tls.state.push_phase(validate_tag(name, "phase"))
+        state = self._tls.state
+        state.push_phase(validate_tag(name, "phase"))
+        if self._phase_listeners:
+            for listener in self._phase_listeners:
+                listener(state, name, True)
 
     def end_phase(self) -> str:
         """Leave the innermost phase and return its name.
@@ -83,7 +91,12 @@ class AttributionApi(FacadeBase):
         Raises:
             FrameStateError: (FA001) no phase is active.
         """
-        return self._tls.state.pop_phase()
+        state = self._tls.state
+        name = state.pop_phase()
+        if self._phase_listeners:
+            for listener in self._phase_listeners:
+                listener(state, name, False)
+        return name
 
     @contextmanager
     def phase_scope(self, name: str) -> Iterator[None]:
