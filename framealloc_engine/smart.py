@@ -26,6 +26,7 @@ from framealloc_engine.facade.diagnostics import DiagnosticsApi
 from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
 from framealloc_engine.facade.observers import ObserverApi
+from framealloc_engine.facade.scratch import ScratchApi
 from framealloc_engine.global_state import Reservations
 from framealloc_engine.stats import AllocStats, ThreadStats
 from framealloc_engine.thread_state import ThreadState
@@ -40,6 +41,7 @@ class SmartAlloc(
     AttributionApi,
     CheckpointApi,
     FrameCollectionsApi,
+    ScratchApi,
     DiagnosticsApi,
 ):
     """The frame-aware allocator.
