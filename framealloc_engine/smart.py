@@ -21,12 +21,18 @@ from framealloc_engine.config import AllocConfig
 from framealloc_engine.facade.attribution import AttributionApi
 from framealloc_engine.facade.base import PerThread
 from framealloc_engine.facade.blocks import BlockApi
+from framealloc_engine.facade.budgets import BudgetApi
 from framealloc_engine.facade.checkpoints import CheckpointApi
+from framealloc_engine.facade.deferred import DeferredApi
 from framealloc_engine.facade.diagnostics import DiagnosticsApi
 from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
+from framealloc_engine.facade.lifecycle import LifecycleApi
 from framealloc_engine.facade.observers import ObserverApi
+from framealloc_engine.facade.scale import ScaleApi
 from framealloc_engine.facade.scratch import ScratchApi
+from framealloc_engine.facade.thread_budgets import ThreadBudgetApi
+from framealloc_engine.facade.transfer import TransferApi
 from framealloc_engine.global_state import Reservations
 from framealloc_engine.stats import AllocStats, ThreadStats
 from framealloc_engine.thread_state import ThreadState
@@ -35,6 +41,12 @@ __all__ = ["SmartAlloc"]
 
 
 class SmartAlloc(
+    BudgetApi,
+    ThreadBudgetApi,
+    DeferredApi,
+    TransferApi,
+    LifecycleApi,
+    ScaleApi,
     FrameApi,
     ObserverApi,
     BlockApi,
@@ -72,6 +84,7 @@ class SmartAlloc(
         self._observers = []
         self._frame_end_hooks = []
         self._tls = PerThread(self)
+        self._init_extensions()
 
     @classmethod
     def with_defaults(cls) -> SmartAlloc:
