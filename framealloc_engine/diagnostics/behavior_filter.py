@@ -14,8 +14,11 @@ after ``end_frame()`` -- and then reads whatever the next frame writes there. Th
 
 Other state is per (tag path, kind) -- O(tags x kinds) -- except transient per-frame lists
 and at most ``max_tracked`` candidates per thread (more are counted as survivors with the
-lifetime seen so far). Frame boxes holding raw values are allocated without observers in the
-core, so they are not seen; boxes holding Python objects are not arrays at all.
+lifetime seen so far).
+
+Not seen: slices and other views derived from a frame array (numpy points them at the arena
+buffer, not at the array), frame boxes (the core allocates them without observers) and
+references held by other observers (they count as user references).
 """
 
 from __future__ import annotations
@@ -242,6 +245,16 @@ class BehaviorFilter:
         stat = self._stat(tracker, key, state.frame_number)
         stat.promotion_count += count
         stat.last_alloc_frame = max(stat.last_alloc_frame, state.frame_number)
+
+    def on_promotion(
+        self, state: ThreadState, tag: str, from_kind: str, to_kind: str, nbytes: int
+    ) -> None:
+        """Observer-style promotion report (``frame`` data promoted to ``pool``/``heap``).
+
+        Retention code calls ``on_promotion`` on every installed observer that has it, once
+        per promoted allocation; the filter counts it for FA520.
+        """
+        self.record_promotion(state, tag)
 
     # --- report -----------------------------------------------------------------------------
 

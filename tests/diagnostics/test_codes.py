@@ -63,7 +63,8 @@ def test_lookup_is_case_insensitive_and_unknown_codes_say_where_to_look() -> Non
         get_code("FA999")
     assert len(all_codes("behavior")) == 5
     text = explain("FA003")
-    assert "with_frame_arena_size" in text and "Example:" in text
+    assert "with_frame_arena_size" in text
+    assert "Example:" in text
 
 
 def test_cli_info_prints_reference_configuration_and_hints(
@@ -80,7 +81,8 @@ def test_cli_info_prints_reference_configuration_and_hints(
     assert "FA530" in out
     assert main(["info", "--debug", "--preset", "minimal"]) == 0
     out = capsys.readouterr().out
-    assert "0xCD" in out and "frame_arena_size = 1048576" in out
+    assert "0xCD" in out
+    assert "frame_arena_size = 1048576" in out
 
 
 def test_cli_codes_and_explain(capsys: pytest.CaptureFixture[str]) -> None:

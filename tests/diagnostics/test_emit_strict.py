@@ -47,7 +47,8 @@ def test_fa_diagnostic_logs_the_spec_format(caplog: pytest.LogCaptureFixture) ->
         "  help: call alloc.begin_frame() before allocating"
     )
     record = caplog.records[-1]
-    assert record.levelno == logging.ERROR and record.name == "framealloc"
+    assert record.levelno == logging.ERROR
+    assert record.name == "framealloc"
     assert record.fa_code == "FA001"  # type: ignore[attr-defined]
     assert record.fa_diagnostic is diag  # type: ignore[attr-defined]
 
@@ -78,7 +79,8 @@ def test_fa_emit_ctx_and_diag_context(caplog: pytest.LogCaptureFixture) -> None:
     set_engine_context(True)
     ctx = DiagContext.capture(alloc)
     assert (ctx.frame_number, ctx.frame_active, ctx.engine_active) == (2, True, True)
-    assert ctx.is_main_thread and ctx.thread_id == threading.get_ident()
+    assert ctx.is_main_thread
+    assert ctx.thread_id == threading.get_ident()
     assert ctx == alloc.diag_context()
     diag = fa_emit_ctx("FA003", alloc=alloc)
     assert diag.context == ctx
@@ -95,7 +97,8 @@ def test_capture_on_a_thread_without_state_creates_none() -> None:
     worker = threading.Thread(target=lambda: seen.append(DiagContext.capture(alloc)), name="w")
     worker.start()
     worker.join(timeout=10)
-    assert seen[0].frame_number == 0 and not seen[0].is_main_thread
+    assert seen[0].frame_number == 0
+    assert not seen[0].is_main_thread
     assert seen[0].thread_name == "w"
     assert all(t.thread_name != "w" for t in alloc.stats().threads)
 
