@@ -29,6 +29,7 @@ from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
 from framealloc_engine.facade.lifecycle import LifecycleApi
 from framealloc_engine.facade.observers import ObserverApi
+from framealloc_engine.facade.retention import RetentionApi
 from framealloc_engine.facade.scale import ScaleApi
 from framealloc_engine.facade.scratch import ScratchApi
 from framealloc_engine.facade.thread_budgets import ThreadBudgetApi
@@ -53,6 +54,7 @@ class SmartAlloc(
     AttributionApi,
     CheckpointApi,
     FrameCollectionsApi,
+    RetentionApi,
     ScratchApi,
     DiagnosticsApi,
 ):

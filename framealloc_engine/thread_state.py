@@ -47,6 +47,9 @@ class ThreadState:
         #: whether a later rollback went past them).
         self.rollback_log: list[int] = []
         self.frame_objects: list[object] = []
+        #: Per-thread state of optional facade features (e.g. pending retained
+        #: allocations), keyed by feature; only the owning thread touches an entry.
+        self.extensions: dict[str, object] = {}
         # cumulative counters (frame ones exclude the arena's live part)
         self.frame_allocs_done = 0
         self.frame_bytes_done = 0
