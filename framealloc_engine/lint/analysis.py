@@ -9,10 +9,17 @@ from framealloc_engine.lint.codes import RULES
 from framealloc_engine.lint.config import LintConfig
 from framealloc_engine.lint.flow import FlowResult, FlowWalker
 from framealloc_engine.lint.model import Diagnostic
-from framealloc_engine.lint.scope import APP, FunctionInfo, Scopes, iter_local
-from framealloc_engine.lint.symbols import Imports
+from framealloc_engine.lint.nodes import walk
+from framealloc_engine.lint.scope import APP, FunctionInfo, Scopes
+from framealloc_engine.lint.values import ALLOC_METHODS, FRAME_CLOSE, FRAME_OPEN
 
 __all__ = ["ModuleAnalysis"]
+
+# Methods whose presence makes a function worth walking.
+_ATTRS = {
+    *ALLOC_METHODS, *FRAME_OPEN, *FRAME_CLOSE, "with_tag", "signal_frame_complete",
+    "set_thread_budget_config",
+}  # fmt: skip
 
 
 class ModuleAnalysis:
@@ -38,8 +45,8 @@ class ModuleAnalysis:
         self.path = path
         self.module_name = module_name
         self.config = config
-        self.imports = Imports(tree, module_name, is_package)
-        self.scopes = Scopes(tree, self.imports)
+        self.scopes = Scopes(tree, module_name, is_package)
+        self.imports = self.scopes.imports
 
     # -- systems -----------------------------------------------------------------------------
     @cached_property
@@ -57,7 +64,7 @@ class ModuleAnalysis:
         for fn, call in system_calls:
             status = self._app_status(call, fn, plugin_calls)
             for arg in [*call.args[1:], *(k.value for k in call.keywords)]:
-                for sub in ast.walk(arg):
+                for sub in walk(arg):
                     target = self.scopes.resolve_function(sub, fn) if isinstance(
                         sub, ast.Name | ast.Attribute) else None  # fmt: skip
                     if target is not None:
@@ -68,10 +75,10 @@ class ModuleAnalysis:
 
     def _all_calls(self) -> list[tuple[FunctionInfo | None, ast.Call]]:
         out: list[tuple[FunctionInfo | None, ast.Call]] = [
-            (None, n) for n in iter_local(self.tree) if isinstance(n, ast.Call)
+            (None, n) for n in self.scopes.module_index.calls
         ]
         for fn in self.scopes.functions:
-            out += [(fn, n) for n in iter_local(fn.node) if isinstance(n, ast.Call)]
+            out += [(fn, n) for n in fn.index.calls]
         return out
 
     def _root_ref(self, expr: ast.expr, fn: FunctionInfo | None) -> str | None:
@@ -110,7 +117,7 @@ class ModuleAnalysis:
     def _mentions(self, node: ast.expr, export: str) -> bool:
         return any(
             self.imports.lib(n) == export
-            for n in ast.walk(node)
+            for n in walk(node)
             if isinstance(n, ast.Name | ast.Attribute)
         )
 
@@ -130,23 +137,32 @@ class ModuleAnalysis:
         """Flow facts per function, plus module-level code under the key None."""
         systems = {f for f, status in self.systems.items() if status is not False}
         systems |= {f for f in self.scopes.functions if f.alloc_param}
-        returning: set[FunctionInfo] = set()
-        flows = self._walk(systems, returning)
+        limit = self.config.small_loop
+        owners: list[FunctionInfo | None] = [None, *self.scopes.functions]
+        relevant = self._relevant_names()
+        flows = {
+            f: FlowWalker(self.scopes, f, systems, set(), limit).run()
+            if self._interesting(f, relevant)
+            else FlowResult(f)
+            for f in owners
+        }
         returning = {fn for fn, flow in flows.items() if fn is not None and flow.returns_frame}
-        if returning:
-            flows = self._walk(systems, returning)
+        # Callers of helpers that return frame memory are walked again, knowing that.
+        for owner in owners:
+            if returning and any(callee in returning for callee, _, _ in flows[owner].calls):
+                flows[owner] = FlowWalker(self.scopes, owner, systems, returning, limit).run()
         return flows
 
-    def _walk(
-        self, systems: set[FunctionInfo], returning: set[FunctionInfo]
-    ) -> dict[FunctionInfo | None, FlowResult]:
-        limit = self.config.small_loop
-        flows: dict[FunctionInfo | None, FlowResult] = {
-            None: FlowWalker(self.scopes, None, systems, returning, limit).run()
-        }
+    def _relevant_names(self) -> set[str]:
+        names = set(_ATTRS)
         for fn in self.scopes.functions:
-            flows[fn] = FlowWalker(self.scopes, fn, systems, returning, limit).run()
-        return flows
+            names.add(fn.name)
+        return names
+
+    def _interesting(self, fn: FunctionInfo | None, relevant: set[str]) -> bool:
+        """Whether walking ``fn`` can find anything: allocator methods or in-module calls."""
+        index = self.scopes.module_index if fn is None else fn.index
+        return bool(index.attrs & relevant or index.names & relevant)
 
     @cached_property
     def callers(self) -> dict[FunctionInfo, list[tuple[FunctionInfo | None, bool]]]:

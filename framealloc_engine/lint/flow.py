@@ -18,6 +18,7 @@ from framealloc_engine.lint.concurrency import (
     task_args,
 )
 from framealloc_engine.lint.loops import LoopInfo, comprehension_loop, loop_info
+from framealloc_engine.lint.nodes import children, walk
 from framealloc_engine.lint.scope import EXECUTOR, FunctionInfo, Scopes, iter_local
 from framealloc_engine.lint.values import (
     FRAME_CLOSE,
@@ -170,7 +171,7 @@ class FlowWalker:
             for case in stmt.cases:
                 self._stmts(case.body)
         else:
-            self._exprs([n for n in ast.iter_child_nodes(stmt) if isinstance(n, ast.expr)])
+            self._exprs([n for n in children(stmt) if isinstance(n, ast.expr)])
 
     def _loop(self, node: ast.For | ast.AsyncFor | ast.While, body: list[ast.stmt]) -> None:
         info = loop_info(node, self.scopes, self.small_loop)
@@ -307,8 +308,10 @@ class FlowWalker:
 
     def _captures(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
                   name: str) -> Origin | None:  # fmt: skip
-        bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
-        for sub in ast.walk(node):
+        if not self.values:
+            return None
+        bound = {a.arg for a in walk(node.args) if isinstance(a, ast.arg)}
+        for sub in walk(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 found = self.values.get(sub.id)
                 if found is not None and sub.id not in bound:
@@ -321,6 +324,8 @@ class FlowWalker:
             self._await_uses(exprs)
         for expr in exprs:
             self._expr(expr, [])
+        if self.fn is None or not self.fn.is_async:
+            return  # ``await`` only exists in coroutines
         if async_point or any(isinstance(n, ast.Await) for e in exprs for n in _walk(e)):
             self.held |= set(self.values)
 
@@ -348,7 +353,7 @@ class FlowWalker:
             for elt in elts:
                 self._expr(elt, inner)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(node, ast.Call) and child is node.func:
                 if not isinstance(child, ast.Name):
                     self._expr_callee(child, comps)

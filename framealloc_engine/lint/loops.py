@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from framealloc_engine.lint.nodes import children
 from framealloc_engine.lint.scope import Scopes, iter_local
 from framealloc_engine.lint.values import FRAME_CLOSE, FRAME_OPEN
 
@@ -100,7 +101,7 @@ def _same_loop(body: list[ast.stmt]) -> list[ast.AST]:
             | ast.Lambda
             | ast.ClassDef,
         ):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return out
 
 

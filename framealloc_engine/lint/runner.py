@@ -16,6 +16,7 @@ from framealloc_engine.lint.codes import PARSE_ERROR, RULES
 from framealloc_engine.lint.config import DEFAULT_EXCLUDES, LintConfig
 from framealloc_engine.lint.model import Diagnostic, Severity
 from framealloc_engine.lint.suppress import Suppressions
+from framealloc_engine.lint.symbols import LIBRARY
 
 __all__ = [
     "RunResult",
@@ -116,6 +117,8 @@ def analyze_source(
         except (SyntaxError, ValueError) as err:
             return list(_policy([_parse_error(path, err)], config, Suppressions("")))
     name = module_name or Path(path).stem
+    if LIBRARY not in source and not name.startswith(LIBRARY):
+        return []  # nothing can refer to the library: no check can fire
     analysis = ModuleAnalysis(tree, path, name, config, is_package)
     suppressions = Suppressions(source)
     found: list[Diagnostic] = []

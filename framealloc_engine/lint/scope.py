@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from framealloc_engine.lint.nodes import children, walk
 from framealloc_engine.lint.symbols import Imports
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "QUEUE",
     "ClassInfo",
     "FunctionInfo",
+    "ScopeIndex",
     "Scopes",
     "iter_local",
 ]
@@ -54,19 +56,35 @@ _APP_METHODS = {
 }  # fmt: skip
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_IMPORTS = (ast.Import, ast.ImportFrom)
+_INDEXED = {
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor,
+    ast.comprehension, ast.With, ast.AsyncWith, ast.Import, ast.ImportFrom, ast.ExceptHandler,
+    ast.Global,
+}  # fmt: skip
 
 
 def iter_local(node: ast.AST) -> list[ast.AST]:
     """Every node under ``node`` that belongs to the same scope (nested defs/lambdas skipped)."""
     out: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(node))
+    stack = children(node)
     while stack:
         sub = stack.pop()
         out.append(sub)
         if isinstance(sub, FunctionNode | ast.Lambda | ast.ClassDef):
             continue
-        stack.extend(ast.iter_child_nodes(sub))
+        stack.extend(children(sub))
     return out
+
+
+@dataclass(eq=False)
+class ScopeIndex:
+    """The nodes of one scope the analyser looks up by kind (filled in one pass)."""
+
+    calls: list[ast.Call] = field(default_factory=list)
+    bindings: list[ast.AST] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    attrs: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)
@@ -75,6 +93,7 @@ class ClassInfo:
 
     node: ast.ClassDef
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    index: ScopeIndex = field(default_factory=ScopeIndex)
     attr_kinds: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,6 +113,7 @@ class FunctionInfo:
     children: dict[str, FunctionInfo] = field(default_factory=dict)
     alloc_param: bool = False
     constructs: set[str] = field(default_factory=set)
+    index: ScopeIndex = field(default_factory=ScopeIndex)
 
     @property
     def name(self) -> str:
@@ -111,19 +131,24 @@ class Scopes:
 
     Args:
         tree: The parsed module.
-        imports: Its import table.
+        module_name: Dotted module name (resolves relative imports).
+        is_package: Whether the module is a package ``__init__``.
     """
 
-    def __init__(self, tree: ast.Module, imports: Imports) -> None:
+    def __init__(self, tree: ast.Module, module_name: str | None, is_package: bool = False) -> None:
         self.tree = tree
-        self.imports = imports
+        self.import_nodes: list[ast.Import | ast.ImportFrom] = []
         self.functions: list[FunctionInfo] = []
         self.by_node: dict[ast.AST, FunctionInfo] = {}
         self.module_funcs: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.module_kinds: dict[str, str] = {}
         self.module_vars: set[str] = set()
-        self._collect(tree.body, None, None, "")
+        self.module_index = ScopeIndex()
+        self._visit(tree, self.module_index, None, None, "")
+        self.imports = Imports(self.import_nodes, module_name, is_package)
+        for fn in self.functions:
+            self._param_kinds(fn)
         self._module_env()
         for _ in range(2):  # a second round sees kinds learnt from ``self.x = ...``
             for fn in self.functions:
@@ -131,23 +156,48 @@ class Scopes:
             self._class_attrs()
 
     # -- construction -------------------------------------------------------------------
-    def _collect(
-        self, body: list[ast.stmt], parent: FunctionInfo | None, cls: ClassInfo | None, prefix: str
+    def _visit(
+        self,
+        node: ast.AST,
+        index: ScopeIndex,
+        parent: FunctionInfo | None,
+        cls: ClassInfo | None,
+        prefix: str,
     ) -> None:
-        for stmt in body:
-            nested = [] if isinstance(stmt, FunctionNode | ast.ClassDef) else iter_local(stmt)
-            for node in [stmt, *nested]:
-                if isinstance(node, ast.ClassDef):
-                    info = ClassInfo(node)
-                    if parent is None and cls is None:
-                        self.classes[node.name] = info
-                    self._collect(node.body, parent, info, f"{prefix}{node.name}.")
-                elif isinstance(node, FunctionNode):
-                    self._add_function(node, parent, cls, prefix)
+        """One pass over the tree, filing each node in its scope's index."""
+        for child in children(node):
+            kind = type(child)
+            if kind is ast.Name:
+                index.names.add(child.id)  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Attribute:
+                index.attrs.add(child.attr)  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                index.calls.append(child)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                assert isinstance(child, ast.ClassDef)
+                info = ClassInfo(child)
+                if parent is None and cls is None:
+                    self.classes[child.name] = info
+                index.bindings.append(child)
+                self._visit(child, info.index, parent, info, f"{prefix}{child.name}.")
+                continue
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                assert isinstance(child, FunctionNode)
+                fn = self._add_function(child, parent, cls, prefix)
+                self._visit(child, fn.index, fn, None, f"{fn.qualname}.")
+                continue
+            elif kind is ast.Lambda:
+                continue
+            elif kind in _INDEXED:
+                if kind is ast.Import or kind is ast.ImportFrom:
+                    self.import_nodes.append(child)  # type: ignore[arg-type]
+                index.bindings.append(child)
+            self._visit(child, index, parent, cls, prefix)
 
     def _add_function(
         self, node: FunctionNode, parent: FunctionInfo | None, cls: ClassInfo | None, prefix: str
-    ) -> None:
+    ) -> FunctionInfo:
         fn = FunctionInfo(node, f"{prefix}{node.name}", parent, cls)
         args = node.args
         positional = [*args.posonlyargs, *args.args]
@@ -164,17 +214,22 @@ class Scopes:
         else:
             self.module_funcs[node.name] = fn
         for arg in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is None:
+            if arg is not None:
+                fn.params.add(arg.arg)
+        self.functions.append(fn)
+        self.by_node[node] = fn
+        return fn
+
+    def _param_kinds(self, fn: FunctionInfo) -> None:
+        args = fn.node.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is None or arg.annotation is None:
                 continue
-            fn.params.add(arg.arg)
             kind = self._annotation_kind(arg.annotation)
             if kind:
                 fn.kinds[arg.arg] = kind
             if "AllocResource" in self.imports.annotation_exports(arg.annotation):
                 fn.alloc_param = True
-        self.functions.append(fn)
-        self.by_node[node] = fn
-        self._collect(node.body, fn, None, f"{fn.qualname}.")
 
     def _annotation_kind(self, annotation: ast.expr | None) -> str | None:
         for name in self.imports.annotation_exports(annotation):
@@ -188,8 +243,8 @@ class Scopes:
         return None
 
     def _module_env(self) -> None:
-        for node in iter_local(self.tree):
-            if isinstance(node, ast.Import | ast.ImportFrom):
+        for node in self.module_index.bindings:
+            if isinstance(node, _IMPORTS):
                 continue
             for target, value in _bindings(node):
                 if isinstance(target, ast.Name):
@@ -200,7 +255,7 @@ class Scopes:
 
     def _function_env(self, fn: FunctionInfo) -> None:
         fn.locals = set(fn.params)
-        for node in iter_local(fn.node):
+        for node in fn.index.bindings:
             if isinstance(node, ast.Global):
                 fn.global_decls.update(node.names)
             for target, value in _bindings(node):
@@ -231,7 +286,9 @@ class Scopes:
             for fn in cls.methods.values():
                 if not fn.self_name:
                     continue
-                for node in iter_local(fn.node):
+                for node in fn.index.bindings:
+                    if not isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+                        continue
                     for target, value in _bindings(node):
                         if value is None or not _is_self_attr(target, fn.self_name):
                             continue
@@ -369,7 +426,7 @@ def _bindings(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
     if isinstance(node, ast.NamedExpr):
         return [(node.target, node.value)]
     if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-        return [(t, None) for t in ast.walk(node.target) if isinstance(t, ast.Name)]
+        return [(t, None) for t in walk(node.target) if isinstance(t, ast.Name)]
     if isinstance(node, ast.With | ast.AsyncWith):
         return [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars]
     if isinstance(node, ast.Import | ast.ImportFrom):

@@ -8,6 +8,7 @@ the library's is not the library's.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 __all__ = ["EXPORTS", "LIBRARY", "STANDARD_TAGS", "Imports", "parse_annotation"]
 
@@ -47,17 +48,22 @@ class Imports:
     """The import table of one module: local name to fully qualified name.
 
     Args:
-        tree: The parsed module.
+        nodes: The module's import statements.
         module_name: Dotted name of the module (resolves relative imports), if known.
         is_package: Whether the module is a package's ``__init__``.
     """
 
-    def __init__(self, tree: ast.Module, module_name: str | None, is_package: bool = False):
+    def __init__(
+        self,
+        nodes: Iterable[ast.Import | ast.ImportFrom],
+        module_name: str | None,
+        is_package: bool = False,
+    ) -> None:
         self.names: dict[str, str] = {}
         package = (module_name or "").split(".")
         if not is_package:
             package = package[:-1]
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
