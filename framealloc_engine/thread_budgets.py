@@ -244,14 +244,16 @@ class ThreadBudgetManager:
         entry = self._threads.get(thread_id)
         if entry is None or not entry.config.frame_budget:
             return None
-        return max(0, entry.config.frame_budget - used)
+        return max(0, entry.config.frame_budget - ((used + 15) & -16))
 
     # --- checks -----------------------------------------------------------------------------
 
     def _used(self, entry: _Thread, state: ThreadState, kind: str) -> tuple[int, int, Any]:
         c = entry.config
         if kind == FRAME:
-            return state.arena.offset, c.frame_budget, c.frame_exceeded_policy
+            # Every frame allocation starts 16-byte aligned: count the padding it will need.
+            used = (state.arena.offset + 15) & -16
+            return used, c.frame_budget, c.frame_exceeded_policy
         return entry.pool_used, c.pool_budget, c.pool_exceeded_policy
 
     def should_promote(self, state: ThreadState, kind: str, nbytes: int) -> bool:

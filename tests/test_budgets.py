@@ -18,7 +18,7 @@ from framealloc_engine.budgets import BudgetEvent, BudgetEventKind, BudgetManage
 KIB = 1024
 
 
-def _alloc(**kw: int) -> SmartAlloc:
+def _alloc() -> SmartAlloc:
     return SmartAlloc(AllocConfig.minimal().with_budgets(True))
 
 
@@ -88,7 +88,8 @@ def test_hard_limit_refuses_with_fa302_and_nothing_is_allocated() -> None:
         assert manager.usage("ai") == 800
     hard = [e for e in events if e.kind is BudgetEventKind.HARD_LIMIT_EXCEEDED]
     assert len(hard) == 1
-    assert (hard[0].tag, hard[0].current, hard[0].limit, hard[0].requested) == ("ai", 800, 1000, 300)
+    first = hard[0]
+    assert (first.tag, first.current, first.limit, first.requested) == ("ai", 800, 1000, 300)
 
 
 def test_soft_limit_fires_once_and_rearms() -> None:
