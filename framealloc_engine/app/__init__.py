@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from framealloc_engine.app.alloc_plugin import SmartAllocPlugin
 from framealloc_engine.app.alloc_resource import AllocResource
-from framealloc_engine.app.app import App, Runner, run_once
+from framealloc_engine.app.app import App, Runner, default_runner
 from framealloc_engine.app.commands import Commands
 from framealloc_engine.app.conditions import (
     Condition,
     not_,
     on_event,
     resource_exists,
-)
-from framealloc_engine.app.conditions import (
-    run_once as run_once_condition,
+    run_once,
 )
 from framealloc_engine.app.errors import (
     AppError,
@@ -109,11 +107,11 @@ __all__ = [
     "World",
     "chain",
     "chain_sets",
+    "default_runner",
     "not_",
     "on_event",
     "resource_exists",
     "run_once",
-    "run_once_condition",
     "system",
     "systems",
 ]

@@ -49,7 +49,7 @@ from framealloc_engine.app.time import Time, TimeUpdateStrategy
 from framealloc_engine.app.world import World
 from framealloc_engine.sync.barrier import FrameBarrier
 
-__all__ = ["App", "Runner", "run_once"]
+__all__ = ["App", "Runner", "default_runner"]
 
 R = TypeVar("R")
 P = TypeVar("P", bound=Plugin)
@@ -60,7 +60,7 @@ Runner = Callable[["App"], "int | AppExit | None"]
 ScheduleGuard = Callable[[ScheduleLabel, CompiledSchedule], None]
 
 
-def run_once(app: App) -> int:
+def default_runner(app: App) -> int:
     """The default runner: one frame, then return the exit code (0 unless ``AppExit``)."""
     app.update()
     exit_event = app.should_exit()
@@ -87,7 +87,7 @@ class App:
         self._plugin_keys: set[object] = set()
         self._started = False
         self._building = False
-        self._runner: Runner = run_once
+        self._runner: Runner = default_runner
         self._settings = executor if executor is not None else ExecutorSettings()
         self.thread_hooks = ThreadHooks()
         self.schedule_guards: list[ScheduleGuard] = []

@@ -15,11 +15,17 @@ from hypothesis import strategies as st
 
 from framealloc_engine.app import (
     App,
+    Commands,
     ExecutorSettings,
+    FixedUpdate,
+    Local,
     Res,
     ResMut,
     SystemConfig,
+    SystemSet,
+    TimeUpdateStrategy,
     Update,
+    resource_exists,
     system,
 )
 
@@ -206,3 +212,68 @@ def test_adaptive_executor_matches_single_threaded() -> None:
     assert monitor.violations == []
     assert state_mt == state_st
     assert len(state_st[3]) == 10  # R3 written once per frame
+
+
+@dataclass
+class Counter:
+    n: int = 0
+
+
+def _conditional_app(settings: ExecutorSettings) -> App:
+    def tick(counter: ResMut[Counter]) -> None:
+        counter.value.n += 1
+
+    def even(counter: Res[Counter]) -> bool:
+        return counter.value.n % 2 == 0
+
+    def on_even(log: ResMut[R0], counter: Res[Counter]) -> None:
+        log.value.log.append((counter.value.n,))
+
+    def every_third(counter: Res[Counter], commands: Commands, seen: Local[int]) -> None:
+        seen.value += 1
+        if counter.value.n % 3 == 0:
+            commands.insert_resource(R3([(counter.value.n, seen.value)]))
+        else:
+            commands.remove_resource(R3)
+
+    def with_r3(r3: Res[R3], log: ResMut[R1]) -> None:
+        log.value.log.append(r3.value.log[0])
+
+    def fixed(log: ResMut[R2], counter: Res[Counter]) -> None:
+        log.value.log.append((counter.value.n,))
+
+    gated = SystemSet("Gated")
+    app = App(executor=settings).init_resource(Counter)
+    for r in (R0, R1, R2):
+        app.init_resource(r)
+    app.insert_resource(TimeUpdateStrategy.manual_duration(3 / 128))
+    app.add_systems(
+        Update,
+        tick,
+        system(on_even).after(tick).in_set(gated),
+        system(every_third).after(tick),
+        system(with_r3).run_if(resource_exists(R3)),
+    )
+    app.configure_sets(Update, gated.run_if(even))
+    app.add_systems(FixedUpdate, fixed)
+    return app
+
+
+def test_conditions_commands_and_fixed_steps_match_across_executors() -> None:
+    states = []
+    for settings in (
+        ExecutorSettings.multi_threaded(threads=3, inline_threshold=0.0),
+        ExecutorSettings.single_threaded(),
+    ):
+        app = _conditional_app(settings)
+        try:
+            for _ in range(12):
+                app.update()
+        finally:
+            app.shutdown()
+        states.append(tuple(tuple(app.resource(r).log) for r in (R0, R1, R2)))
+    assert states[0] == states[1]
+    r0, r1, r2 = states[0]
+    assert r0 == tuple((n,) for n in range(2, 13, 2))
+    assert [n for n, _ in r1] == [3, 6, 9]  # inserted at the end of frames 3, 6, 9
+    assert len(r2) == 18  # 12 frames x 1.5 fixed steps

@@ -33,7 +33,7 @@ from framealloc_engine.app import (
     not_,
     on_event,
     resource_exists,
-    run_once_condition,
+    run_once,
     system,
     systems,
 )
@@ -171,7 +171,7 @@ def test_run_conditions() -> None:
 
     app.add_systems(
         Update,
-        system(tracer("once")).run_if(run_once_condition()),
+        system(tracer("once")).run_if(run_once()),
         system(tracer("if_flag")).run_if(resource_exists(Flag) & flag_on),
         system(tracer("no_flag")).run_if(not_(resource_exists(Flag))),
         system(tracer("on_ping")).run_if(on_event(Ping)).after(send),
