@@ -110,6 +110,7 @@ class SnapshotManager:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.keep = keep
         self.poll_every = poll_every
+        self._request = str(self.directory / REQUEST_FILE)
         self._frames = 0
         self._lock = threading.Lock()
         existing = self.files()
@@ -150,9 +151,9 @@ class SnapshotManager:
 
     def poll(self) -> Path | None:
         """Answer a pending request file, if any; returns the snapshot written."""
-        request = self.request_path
-        if not request.exists():
+        if not os.path.exists(self._request):
             return None
+        request = self.request_path
         try:
             reason = request.read_text(encoding="utf-8").strip() or "request"
         except OSError:
