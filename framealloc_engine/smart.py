@@ -27,6 +27,7 @@ from framealloc_engine.facade.deferred import DeferredApi
 from framealloc_engine.facade.diagnostics import DiagnosticsApi
 from framealloc_engine.facade.frame_collections import FrameCollectionsApi
 from framealloc_engine.facade.frames import FrameApi
+from framealloc_engine.facade.groups import GroupsApi
 from framealloc_engine.facade.lifecycle import LifecycleApi
 from framealloc_engine.facade.observers import ObserverApi
 from framealloc_engine.facade.retention import RetentionApi
@@ -54,6 +55,7 @@ class SmartAlloc(
     AttributionApi,
     CheckpointApi,
     FrameCollectionsApi,
+    GroupsApi,
     RetentionApi,
     ScratchApi,
     DiagnosticsApi,
