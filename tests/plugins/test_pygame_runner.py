@@ -155,3 +155,48 @@ def test_plugin_wiring_headless() -> None:
         app.shutdown()
     with pytest.raises(ValueError, match="fps"):
         PygamePlugin(fps=-1)
+
+
+README_GAME = '''
+import numpy as np, pygame
+from framealloc_engine.app import AllocResource, App, Res, ResMut, SmartAllocPlugin, Time, Update
+from framealloc_engine.app import chain
+from framealloc_pygame import PygamePlugin, Screen
+
+class Ball:
+    x = 0.0
+
+def move(ball: ResMut[Ball], time: Time) -> None:
+    ball.value.x = (ball.value.x + 120 * time.delta) % 320
+
+def draw(screen: Res[Screen], ball: Res[Ball], alloc: AllocResource) -> None:
+    trail = alloc.frame_alloc(np.float32, 5)  # frame memory: reset at frame end, no GC
+    trail[:] = (ball.value.x - 6 * np.arange(5)) % 320
+    for i, x in enumerate(trail):
+        pygame.draw.circle(screen.value.surface, (255, 200 - 40 * i, 0), (int(x), 120), 10 - i)
+
+app = App().add_plugins(SmartAllocPlugin.default(), PygamePlugin((320, 240)))
+app.init_resource(Ball).add_systems(Update, chain(move, draw))
+exit_code = app.run()
+'''
+
+
+@pytest.mark.usefixtures("dummy_video")
+def test_readme_game_runs_until_the_window_closes() -> None:
+    """The README's game, verbatim up to its last line; a window close after three frames
+    ends it and run() returns 0."""
+    body, last_line = README_GAME.rstrip().rsplit("\n", 1)
+    assert last_line == "exit_code = app.run()"
+    namespace: dict[str, object] = {"__name__": "readme_game"}
+    exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102
+    app = namespace["app"]
+    assert isinstance(app, App)
+
+    def close_window(clock: Res[FrameClock]) -> None:
+        if clock.value.frames == 2:  # counted after each frame: this is the third
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+
+    app.add_systems(Last, system(close_window).on_main_thread())
+    assert app.run() == 0
+    assert app.frame_count == 4  # the QUIT is pumped in the fourth frame's First
+    assert app.resource(namespace["Ball"]).x > 0.0  # type: ignore[arg-type]
