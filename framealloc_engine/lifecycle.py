@@ -334,7 +334,7 @@ class LifecycleManager:
         with self._lock:
             if callback not in self._callbacks:
                 return False
-            self._callbacks = [c for c in self._callbacks if c is not callback]
+            self._callbacks = [c for c in self._callbacks if c != callback]
             return True
 
     def emit(self, event: FrameEvent) -> None:
