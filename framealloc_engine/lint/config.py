@@ -45,6 +45,8 @@ class LintConfig:
         denied: Codes reported as errors (``--deny``).
         only: When set, the only codes checked.
         known_tags: Tags accepted by FA802 besides the library's.
+        strict_tags: Every tag outside ``known_tags`` is FA802 (set when the configuration
+            lists ``known_tags``); otherwise only near-misses of known tags are.
         module_tags: Module pattern -> the tag that module owns (FA801/FA803).
         loop_allocation_limit: Allocations per loop tolerated before FA602.
         small_loop: Literal loops with at most this many iterations are not hot.
@@ -59,6 +61,7 @@ class LintConfig:
     denied: frozenset[str] = frozenset()
     only: frozenset[str] | None = None
     known_tags: frozenset[str] = frozenset(STANDARD_TAGS.values())
+    strict_tags: bool = False
     module_tags: dict[str, str] = field(default_factory=dict)
     loop_allocation_limit: int = 0
     small_loop: int = 8
@@ -138,6 +141,7 @@ def _parse(data: dict[str, Any], root: Path) -> LintConfig:
         known_tags=config.known_tags
         | {str(t) for t in known}
         | set(map(str, module_tags.values())),
+        strict_tags="known_tags" in tags,
         module_tags={str(k): str(v) for k, v in module_tags.items()},
         **limits,
     )

@@ -23,8 +23,21 @@ def module_matches(pattern: str, module: str, path: str) -> bool:
     return fnmatchcase(module, pattern) or fnmatchcase(path.replace("\\", "/"), pattern)
 
 
+def _near_miss(tag: str, known: frozenset[str]) -> str | None:
+    """The known tag ``tag`` is probably a misspelling of (case or a small edit), if any."""
+    lowered = {k.lower(): k for k in known}
+    if tag.lower() in lowered:
+        return lowered[tag.lower()]
+    close = difflib.get_close_matches(tag, sorted(known), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
-    """Report tags that are unknown or do not belong to the module using them."""
+    """Report tags that are unknown or do not belong to the module using them.
+
+    Without a ``[tags] known_tags`` list only likely misspellings of known tags are unknown:
+    custom tags (``"ai"``) are part of the library's design.
+    """
     config = analysis.config
     own = [
         (pattern, tag)
@@ -39,8 +52,10 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
             if tag is None:
                 continue
             if tag not in config.known_tags:
-                close = difflib.get_close_matches(tag, sorted(config.known_tags), n=1)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
+                close = _near_miss(tag, config.known_tags)
+                if close is None and not config.strict_tags:
+                    continue  # a custom tag; only a `known_tags` list makes it unknown
+                hint = f"; did you mean `{close}`?" if close else ""
                 yield analysis.diagnostic(
                     "FA802", call, f"unknown tag `{tag}`{hint}",
                     "tags are matched by name; this one has no budget and no known owner",

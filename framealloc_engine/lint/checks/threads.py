@@ -17,10 +17,24 @@ __all__ = ["check"]
 
 @dataclass
 class _Worker:
+    """What a worker does: frame allocations, any allocations, barrier signals, own frames."""
+
     name: str
     frame: bool = False
     allocates: bool = False
     signals: bool = False
+    own_frames: bool = False
+
+    def merge(self, other: _Worker) -> None:
+        self.frame |= other.frame
+        self.allocates |= other.allocates
+        self.signals |= other.signals
+        self.own_frames |= other.own_frames
+
+    @property
+    def shares_frame(self) -> bool:
+        """Allocates frame memory in a frame it does not open itself (the coordinator's)."""
+        return self.frame and not self.own_frames
 
 
 class _Workers:
@@ -36,13 +50,10 @@ class _Workers:
         flow = self.analysis.flows[fn]
         kinds = {e.call.kind for e in flow.allocs}
         info = _Worker(fn.name, bool(kinds & {"frame", "transfer"}), bool(kinds),
-                       flow.signals_barrier)  # fmt: skip
+                       flow.signals_barrier, flow.opens_frame)  # fmt: skip
         self.memo[fn] = info
         for callee, _call, _open in flow.calls:
-            sub = self.of_function(callee)
-            info.frame |= sub.frame
-            info.allocates |= sub.allocates
-            info.signals |= sub.signals
+            info.merge(self.of_function(callee))
         return info
 
     def of_spawn(self, spawn: Spawn, fn: FunctionInfo | None) -> _Worker | None:
@@ -53,9 +64,7 @@ class _Workers:
                 continue
             if found is None:
                 found = _Worker(part.name)
-            found.frame |= part.frame
-            found.allocates |= part.allocates
-            found.signals |= part.signals
+            found.merge(part)
         return found
 
     def _target(self, target: ast.expr, fn: FunctionInfo | None) -> _Worker | None:
@@ -71,12 +80,10 @@ class _Workers:
                     info.allocates = True
                 if isinstance(node.func, ast.Attribute):
                     info.signals |= node.func.attr == "signal_frame_complete"
+                    info.own_frames |= node.func.attr in ("begin_frame", "frame_scope")
                 callee = scopes.resolve_function(node.func, fn)
                 if callee is not None:
-                    sub = self.of_function(callee)
-                    info.frame |= sub.frame
-                    info.allocates |= sub.allocates
-                    info.signals |= sub.signals
+                    info.merge(self.of_function(callee))
             return info
         callee = scopes.resolve_function(target, fn)
         return self.of_function(callee) if callee is not None else None
@@ -86,7 +93,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
     """Report frame memory crossing threads and workers that ignore the frame boundary."""
     workers = _Workers(analysis)
     budgeted = any(flow.sets_thread_budget for flow in analysis.flows.values())
-    frame_spawns: list[ast.Call] = []
+    coordinators: dict[FunctionInfo | None, list[ast.Call]] = {}
     for fn, flow in analysis.flows.items():
         for sink in flow.sinks:
             if sink.kind == "thread":
@@ -101,36 +108,50 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
             worker = workers.of_spawn(spawn, fn)
             if worker is None:
                 continue
-            if worker.frame:
-                frame_spawns.append(spawn.node)
-            if worker.frame and not worker.signals:
-                yield analysis.diagnostic(
-                    "FA202", spawn.node,
-                    f"worker `{worker.name}` makes frame allocations but signals no FrameBarrier",
-                    "the thread ending the frame cannot tell when this worker is done",
-                )  # fmt: skip
+            if worker.shares_frame:
+                coordinators.setdefault(fn, []).append(spawn.node)
+                if not worker.signals:
+                    yield analysis.diagnostic(
+                        "FA202", spawn.node,
+                        f"worker `{worker.name}` makes frame allocations but signals no "
+                        "FrameBarrier",
+                        "it does not open its own frames, so it shares the frame of the "
+                        "thread that ends it, which cannot tell when this worker is done",
+                    )  # fmt: skip
             if worker.allocates and not budgeted:
                 yield analysis.diagnostic(
                     "FA203", spawn.node,
                     f"worker `{worker.name}` allocates but no thread budget is configured",
                     "set_thread_budget_config() is never called in this module",
                 )  # fmt: skip
-    if frame_spawns:
-        yield from _unsynchronised_ends(analysis, frame_spawns)
+    yield from _unsynchronised_ends(analysis, coordinators)
 
 
-def _unsynchronised_ends(analysis: ModuleAnalysis, spawns: list[ast.Call]) -> Iterator[Diagnostic]:
-    for flow in analysis.flows.values():
+def _unsynchronised_ends(
+    analysis: ModuleAnalysis, coordinators: dict[FunctionInfo | None, list[ast.Call]]
+) -> Iterator[Diagnostic]:
+    """FA205 where a frame ends after workers sharing it started, with no wait in between.
+
+    Workers started by one method of a class are long-lived: every ``end_frame`` in the
+    class's other methods must be preceded by a wait in that method.
+    """
+    classes = {id(fn.cls): fn.cls for fn in coordinators if fn is not None and fn.cls}
+    for fn, flow in analysis.flows.items():
+        spawns = coordinators.get(fn, [])
+        sibling = fn is not None and fn.cls is not None and id(fn.cls) in classes
+        if not spawns and not sibling:
+            continue
+        first = min((s.lineno for s in spawns), default=0)
         for op, node in flow.frame_ops:
-            if not op.startswith("end_frame"):
-                continue
             line = getattr(node, "lineno", 0)
-            if not any(sync <= line for sync in flow.sync_lines):
+            if not op.startswith("end_frame") or line < first:
+                continue
+            if not any(first <= sync <= line for sync in flow.sync_lines):
                 yield analysis.diagnostic(
                     "FA205", node,
                     f"`{op}()` without barrier synchronisation while workers allocate frame "
                     "memory",
-                    "workers may still be using frame memory when the arena resets",
+                    "workers sharing this frame may still be using its memory when it resets",
                 )  # fmt: skip
         for block in flow.frame_blocks:
             start, end = block.lineno, block.end_lineno or block.lineno
