@@ -98,6 +98,7 @@ class App:
         self._startup_done = False
         self._plan: list[tuple[CompiledSchedule, bool]] | None = None
         self._startup_plan: list[CompiledSchedule] = []
+        self._has_fixed = False
         self._event_storages: list[Events[Any]] = []
         self.world.insert_resource(Time())
         self.world.add_event(AppExit)
@@ -350,6 +351,7 @@ class App:
             if compiled.n:
                 plan.append((compiled, label is FixedUpdate))
         self._plan = plan
+        self._has_fixed = any(fixed for _, fixed in plan)
         self._event_storages = world.event_storages()
 
     def update(self) -> None:
@@ -381,6 +383,8 @@ class App:
             steps = time.advance(world.get_resource(TimeUpdateStrategy))
             for events in self._event_storages:
                 events.update()
+            if steps and not self._has_fixed:  # no FixedUpdate systems: the clock still runs
+                time.fixed.elapsed += steps * time.fixed.timestep
             for compiled, fixed in plan:
                 if not fixed:
                     executor.run(compiled, world, frame)
