@@ -59,7 +59,8 @@ class ExecutorSettings:
         inline_threshold: Seconds; systems measured faster than this run inline on the
             main thread. 0 dispatches every system that may leave the main thread.
         profile_runs: Timed runs of each schedule before classification.
-        profile_period: Re-time every this many runs (systems change cost over time).
+        profile_period: While a schedule runs inline, re-time it every this many runs
+            (systems change cost over time); dispatched runs are always timed.
     """
 
     kind: ExecutorKind = ExecutorKind.MULTI_THREADED
@@ -229,12 +230,12 @@ class Executor:
         if self._workers:
             runs = schedule.runs
             settings = self.settings
-            if self._threshold <= 0.0:
-                self._dispatch(schedule, frame)
+            if self._threshold <= 0.0 or (
+                schedule.heavy_count >= 2 and runs > settings.profile_runs
+            ):
+                self._dispatch(schedule, frame)  # dispatch runs time every system anyway
             elif runs <= settings.profile_runs or runs % settings.profile_period == 0:
                 self._run_timed(schedule)
-            elif schedule.heavy_count >= 2:
-                self._dispatch(schedule, frame)
             else:
                 self._run_inline(schedule)
         else:

@@ -277,3 +277,14 @@ def test_conditions_commands_and_fixed_steps_match_across_executors() -> None:
     assert r0 == tuple((n,) for n in range(2, 13, 2))
     assert [n for n, _ in r1] == [3, 6, 9]  # inserted at the end of frames 3, 6, 9
     assert len(r2) == 18  # 12 frames x 1.5 fixed steps
+
+
+@pytest.mark.parametrize(("threshold", "expect_workers"), [(1e-7, True), (10.0, False)])
+def test_adaptive_dispatch_follows_measured_cost(threshold: float, expect_workers: bool) -> None:
+    """Systems measured above the threshold go to workers; cheap ones stay on main."""
+    specs = [Spec(frozenset(), frozenset({i}), frozenset(), False) for i in range(4)]
+    settings = ExecutorSettings.multi_threaded(threads=3, inline_threshold=threshold)
+    _, monitor = _run(specs, settings, frames=12)
+    assert monitor.violations == []
+    used_workers = any(name.startswith("framealloc-worker") for name in monitor.threads)
+    assert used_workers is expect_workers
