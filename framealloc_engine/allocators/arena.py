@@ -83,7 +83,15 @@ class FrameArena:
     @property
     def offset(self) -> int:
         """Bytes of the arena in use (the bump offset, padding included)."""
-        return self._offset if self._active else 0
+        return self._current_offset() if self._active else 0
+
+    def _current_offset(self) -> int:
+        # Release mode keeps no offset on the hot path: the cache holds the end offset of
+        # every live allocation of this frame, so the bump offset is the last one's end.
+        if self.debug:
+            return self._offset
+        k = self._k
+        return self._cache[k - 1][3] if k else 0
 
     @property
     def count(self) -> int:
@@ -102,7 +110,7 @@ class FrameArena:
         Returns:
             ``(count, bytes)`` of the frame's live allocations at the end.
         """
-        count, used = self._k, self._offset
+        count, used = self._k, self._current_offset()
         if used > self.peak_offset:
             self.peak_offset = used
         self._active = False
@@ -145,7 +153,6 @@ class FrameArena:
             return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
-            self._offset = entry[3]
             view: np.ndarray = entry[2]
             return view
         return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
@@ -159,7 +166,6 @@ class FrameArena:
             return self._alloc_slow(dtype, shape, False)
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
-            self._offset = entry[3]
             view: np.ndarray = entry[2]
             return view
         return self._alloc_slow(dtype, shape, False)
@@ -172,14 +178,15 @@ class FrameArena:
             )
         layout = layout_of(dtype, shape)
         align = layout.align
-        start = (self._offset + align - 1) & -align
+        offset = self._current_offset()
+        start = (offset + align - 1) & -align
         end = start + layout.nbytes
         if end > self.capacity:
             if not raise_full:
                 return None
             raise ArenaExhaustedError(
                 f"frame arena exhausted: requested {layout.nbytes} bytes with "
-                f"{self.capacity - self._offset} of {self.capacity} free",
+                f"{self.capacity - offset} of {self.capacity} free",
                 note=f"arena size is {self.capacity} bytes per thread; "
                 f"{self._k} allocations are live in this frame",
                 help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
@@ -202,7 +209,7 @@ class FrameArena:
 
     def checkpoint(self) -> ArenaCheckpoint:
         """The current position, to roll back to later in the same frame."""
-        return ArenaCheckpoint(self._k, self._offset)
+        return ArenaCheckpoint(self._k, self._current_offset())
 
     def rollback(self, checkpoint: ArenaCheckpoint) -> int:
         """Free everything allocated after ``checkpoint`` in O(1).
@@ -211,7 +218,7 @@ class FrameArena:
             How many allocations were freed.
         """
         freed = self._k - checkpoint.index
-        used = self._offset
+        used = self._current_offset()
         if used > self.peak_offset:
             self.peak_offset = used
         if self.debug:

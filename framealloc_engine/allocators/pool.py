@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from operator import mul
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -277,11 +278,11 @@ class LocalPools:
 
     def allocated_bytes(self) -> int:
         """Bytes of blocks this thread allocated (cumulative)."""
-        return sum(c * s for c, s in zip(self.alloc_counts, self.size_classes, strict=True))
+        return sum(map(mul, self.alloc_counts, self.size_classes))
 
     def freed_bytes(self) -> int:
         """Bytes of blocks this thread freed (cumulative, any owner)."""
-        return sum(c * s for c, s in zip(self.free_counts, self.size_classes, strict=True))
+        return sum(map(mul, self.free_counts, self.size_classes))
 
     def free_block_count(self) -> int:
         """Blocks sitting in this thread's free lists."""
