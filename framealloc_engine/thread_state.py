@@ -74,21 +74,34 @@ class ThreadState:
     def _gross(self) -> tuple[int, int, int, int, int, int]:
         arena = self.arena
         pools = self.pools
+        pool_count = sum(pools.alloc_counts)
+        marks = self._marks
+        # Pool bytes only grow with the pool count: skip the per-class sum when it is unchanged
+        # (tag and phase changes flush often; this keeps a flush well under a microsecond).
+        pool_bytes = marks[3] if pool_count == marks[2] else pools.allocated_bytes()
         return (
             self.frame_allocs_done + arena.count,
             self.frame_bytes_done + arena.offset,
-            sum(pools.alloc_counts),
-            pools.allocated_bytes(),
+            pool_count,
+            pool_bytes,
             self.heap_allocs,
             self.heap_bytes,
         )
 
     def flush_attribution(self) -> None:
         """Charge allocations since the last mark to the current tag path and phase."""
-        now = self._gross()
         marks = self._marks
-        if now == marks:
+        arena = self.arena
+        # Fast exit when nothing was allocated since the mark: byte counters only move with
+        # their counts (rollbacks and frame ends re-mark), so the counts decide. Nested tag
+        # and phase pushes hit this.
+        if (
+            self.frame_allocs_done + arena.count == marks[0]
+            and self.heap_allocs == marks[4]
+            and sum(self.pools.alloc_counts) == marks[2]
+        ):
             return
+        now = self._gross()
         key = (self.tag_path, self.phase_path)
         bucket = self.frame_buckets.get(key)
         if bucket is None:
