@@ -32,6 +32,8 @@ def test_fixture(code: str, path: Path) -> None:
     else:
         assert path.name.startswith("good")
         assert got == [], [d.message for d in diagnostics if d.code == code]
+
+
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_every_rule_has_three_bad_and_three_good_fixtures(code: str) -> None:
     directory = FIXTURES / code

@@ -1,0 +1,37 @@
+"""The analyser over the project's own code: demos, plugins and the package hold no errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from framealloc_engine.lint import Severity, analyze_paths
+from framealloc_engine.lint.config import LintConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demos_plugins_and_package_have_no_errors() -> None:
+    targets = [ROOT / name for name in ("demos", "plugins", "framealloc_engine")]
+    result = analyze_paths([t for t in targets if t.exists()], LintConfig(root=ROOT))
+    assert any(f.endswith("framealloc_engine/lint/cli.py") for f in result.files)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert errors == [], "\n".join(f"{d.path}:{d.line}: {d.code} {d.message}" for d in errors)
+
+
+def test_lint_package_imports_no_numpy_or_pygame() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, types\n"
+        "pkg = types.ModuleType('framealloc_engine')\n"
+        f"pkg.__path__ = [{str(ROOT / 'framealloc_engine')!r}]\n"
+        "sys.modules['framealloc_engine'] = pkg\n"
+        "import framealloc_engine.lint.cli, framealloc_engine.lint.flake8_plugin\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pygame') or "
+        "(m.startswith('framealloc_engine.') and not m.startswith('framealloc_engine.lint')))\n"
+        "print(bad)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert proc.stdout.strip() == "[]"
