@@ -109,7 +109,7 @@ class FrameApi(FacadeBase):
 
     def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
         """A zero-filled 1-D frame array of ``n`` items."""
-        array = self._tls.arena.alloc(dtype, n)
+        array = self._tls.frame_alloc(dtype, n)
         array.fill(0)
         return array
 
@@ -129,7 +129,7 @@ class FrameApi(FacadeBase):
                 )
             tls.state.frame_objects.append(value)
             return FrameBox(tls.state, None, value)
-        array = tls.arena.alloc(stored.dtype, stored.shape)
+        array = tls.frame_alloc(stored.dtype, stored.shape)
         array[...] = stored
         return FrameBox(tls.state, array)
 
