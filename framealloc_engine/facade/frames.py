@@ -109,7 +109,7 @@ class FrameApi(FacadeBase):
 
     def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
         """A zero-filled 1-D frame array of ``n`` items."""
-        array = self._tls.frame_alloc(dtype, n)
+        array: np.ndarray = self._tls.frame_alloc(dtype, n)
         array.fill(0)
         return array
 
