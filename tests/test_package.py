@@ -1,0 +1,52 @@
+"""The package surface: every exported name resolves, typed, and pygame stays optional."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import framealloc_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_exported_name_resolves() -> None:
+    missing = [n for n in framealloc_engine.__all__ if not hasattr(framealloc_engine, n)]
+    assert missing == []
+    assert len(framealloc_engine.__all__) == len(set(framealloc_engine.__all__))
+
+
+def test_public_names_have_docstrings() -> None:
+    undocumented = [
+        name
+        for name in framealloc_engine.__all__
+        if isinstance(getattr(framealloc_engine, name), type)
+        and not (getattr(framealloc_engine, name).__doc__ or "").strip()
+    ]
+    assert undocumented == []
+
+
+def test_py_typed_marker_ships() -> None:
+    assert (ROOT / "framealloc_engine" / "py.typed").is_file()
+
+
+def test_allocator_does_not_import_pygame() -> None:
+    code = (
+        "import sys, numpy as np, framealloc_engine as fe\n"
+        "a = fe.SmartAlloc.with_defaults()\n"
+        "with a.frame_scope():\n"
+        "    a.frame_alloc(np.float32, 8)\n"
+        "assert 'pygame' not in sys.modules, sorted(m for m in sys.modules if 'pygame' in m)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
