@@ -33,11 +33,11 @@ def describe(path: Path, config: LintConfig) -> str:
             for name, kind in fn.kinds.items()
             if kind in (OWNED, INJECTED)
         ]
-        if fn.cls is not None and fn.cls.node.body and fn.self_name:
+        if fn.cls is not None:
             allocs += [
-                f"self.{a} in {fn.cls.node.name} ({k.split(':')[1]})"
-                for a, k in fn.cls.attr_kinds.items()
-                if k in (OWNED, INJECTED) and fn is next(iter(fn.cls.methods.values()))
+                f"self.{attr} in {fn.cls.node.name} ({kind.split(':')[1]})"
+                for attr, kind in fn.cls.attr_kinds.items()
+                if kind in (OWNED, INJECTED)
             ]
     systems = [f"{fn.qualname} ({'in a frame' if status is not False else 'no frame'})"
                for fn, status in analysis.systems.items()]  # fmt: skip

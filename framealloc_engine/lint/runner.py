@@ -80,6 +80,14 @@ def _parse_error(path: str, err: Exception) -> Diagnostic:
                       rule.help)  # fmt: skip
 
 
+def _internal_error(path: str, check: str, err: Exception) -> Diagnostic:
+    return Diagnostic(path, 1, 1, PARSE_ERROR, Severity.ERROR,
+                      f"internal analyser error in the {check} checks: "
+                      f"{type(err).__name__}: {err}",
+                      "the other checks ran; please report this with the file",
+                      RULES[PARSE_ERROR].help)  # fmt: skip
+
+
 def analyze_source(
     source: str,
     path: str = "<string>",
@@ -125,7 +133,11 @@ def analyze_source(
     for check in CHECKS:
         if not any(config.enabled(code) for code in check.codes):
             continue
-        found.extend(_policy(check.run(analysis), config, suppressions))
+        try:
+            produced = list(check.run(analysis))
+        except Exception as err:  # noqa: BLE001 - one broken check must not stop the run
+            produced = [_internal_error(path, check.name, err)]
+        found.extend(_policy(produced, config, suppressions))
         if fail_fast and any(d.severity is Severity.ERROR for d in found):
             break
     return sorted(set(found))

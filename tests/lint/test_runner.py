@@ -155,3 +155,34 @@ def test_relative_imports_resolve_inside_a_package(tmp_path: Path) -> None:
 def test_files_without_the_library_are_skipped_quickly() -> None:
     source = "class SmartAlloc:\n    pass\n\nSmartAlloc().frame_alloc(int)\n"
     assert analyze_source(source, "t.py") == []
+
+
+def test_varied_real_code_never_breaks_the_analyser() -> None:
+    """Standard-library modules (threads, executors, asyncio) run through every check."""
+    import asyncio
+    import concurrent.futures
+    import threading
+
+    files = [Path(threading.__file__)]
+    files += sorted(Path(concurrent.futures.__file__).parent.glob("*.py"))
+    files += sorted(Path(asyncio.__file__).parent.glob("*.py"))[:20]
+    for file in files:
+        source = "import framealloc_engine\n" + file.read_text(encoding="utf-8")
+        found = analyze_source(source, str(file), module_name=file.stem)
+        assert [d for d in found if d.code == "FA900"] == [], file
+
+
+def test_a_failing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from framealloc_engine.lint import checks
+
+    def boom(_analysis: object) -> list[object]:
+        raise RuntimeError("synthetic")
+
+    broken = checks.Check("tags", frozenset({"FA802"}), 0, boom)  # type: ignore[arg-type]
+    monkeypatch.setattr("framealloc_engine.lint.runner.CHECKS", (broken, *checks.CHECKS[1:]))
+    source = ESCAPE.format(first="", comment="")
+    found = analyze_source(source, "t.py")
+    internal = [d for d in found if d.code == "FA900"]
+    assert len(internal) == 1
+    assert "synthetic" in internal[0].message
+    assert [d.code for d in found if d.code != "FA900"] == ["FA601", "FA601"]
