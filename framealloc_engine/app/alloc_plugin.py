@@ -14,18 +14,19 @@ Frame hooks (the design choice):
 
 FA102 (frame hooks not run) is reported when a schedule using ``AllocResource`` runs
 outside ``app.update()``, or when a thread's frame was ended or begun behind the plugin's
-back. By default it is a ``RuntimeWarning``; ``strict=True`` raises it.
+back. By default it is emitted as a warning diagnostic (logger ``framealloc``, subject to strict
+mode); ``strict=True`` raises it.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import TYPE_CHECKING
 
 from framealloc_engine.app.alloc_resource import AllocResource
 from framealloc_engine.app.plugin import Plugin
 from framealloc_engine.config import AllocConfig
+from framealloc_engine.diagnostics import fa_emit, set_context_allocator, set_engine_context
 from framealloc_engine.errors import FrameHooksNotRunError
 from framealloc_engine.smart import SmartAlloc
 
@@ -89,6 +90,8 @@ class SmartAllocPlugin(Plugin):
         alloc = self._alloc if self._alloc is not None else SmartAlloc(self.config)
         self.resource = AllocResource(alloc)
         app.insert_resource(self.resource)
+        set_engine_context(True)
+        set_context_allocator(alloc)
         app.thread_hooks.begin.append(self._begin_thread_frame)
         app.thread_hooks.end.append(self._end_thread_frame)
         app.schedule_guards.append(self._guard)
@@ -145,4 +148,6 @@ class SmartAllocPlugin(Plugin):
         )
         if self.strict:
             raise error
-        warnings.warn(error.format(), RuntimeWarning, stacklevel=3)
+        # Through the diagnostics emitter: logged on "framealloc", and strict mode
+        # (FRAMEALLOC_STRICT=warning, set_strict_mode) turns it into StrictModeViolation.
+        fa_emit(error.code, error.message, note=error.note, help=error.help)

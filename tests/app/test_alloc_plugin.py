@@ -3,6 +3,7 @@ failures that leave no thread behind, FA101/FA102."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from framealloc_engine.app import (
     system,
 )
 from framealloc_engine.config import AllocConfig
+from framealloc_engine.diagnostics import StrictModeGuard, StrictModeViolation
 from framealloc_engine.errors import FrameHooksNotRunError, FrameNotActiveError
 from framealloc_engine.smart import SmartAlloc
 
@@ -191,7 +193,7 @@ def test_single_threaded_failure_names_system() -> None:
         app.update()
 
 
-def test_fa102_when_schedule_runs_outside_a_frame() -> None:
+def test_fa102_when_schedule_runs_outside_a_frame(caplog: pytest.LogCaptureFixture) -> None:
     outside = ScheduleLabel("Outside")
 
     def alloc_now(alloc: AllocResource) -> None:
@@ -200,9 +202,12 @@ def test_fa102_when_schedule_runs_outside_a_frame() -> None:
     app = App().add_plugins(SmartAllocPlugin.minimal()).add_schedule(outside)
     app.add_systems(outside, alloc_now)
     app.update()
-    with pytest.warns(RuntimeWarning, match=r"\[FA102\]"), pytest.raises(SystemRunError) as info:
+    with caplog.at_level(logging.WARNING, logger="framealloc"), pytest.raises(
+        SystemRunError
+    ) as info:
         app.run_schedule(outside)
     assert isinstance(info.value.__cause__, FrameNotActiveError)
+    assert "[framealloc][FA102] warning:" in caplog.text
 
     strict_plugin = SmartAllocPlugin(AllocConfig.minimal(), strict=True)
     strict = App().add_plugins(strict_plugin).add_schedule(outside)
@@ -213,16 +218,22 @@ def test_fa102_when_schedule_runs_outside_a_frame() -> None:
     assert strict_plugin.hooks_not_run == 1
 
 
-def test_fa102_when_a_frame_is_ended_behind_the_plugin() -> None:
+def test_fa102_when_a_frame_is_ended_behind_the_plugin(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def rogue(alloc: AllocResource) -> None:
         alloc.alloc.end_frame()
 
     app = App(executor=ExecutorSettings.single_threaded())
     plugin = SmartAllocPlugin.minimal()
     app.add_plugins(plugin).add_systems(Update, rogue)
-    with pytest.warns(RuntimeWarning, match=r"\[FA102\]"):
+    with caplog.at_level(logging.WARNING, logger="framealloc"):
         app.update()
     assert plugin.hooks_not_run == 1
+    assert "[framealloc][FA102] warning:" in caplog.text
+    with StrictModeGuard.panic_on_warning(), pytest.raises(StrictModeViolation) as err:
+        app.update()
+    assert err.value.code == "FA102"
 
 
 def test_alloc_resource_facade() -> None:
