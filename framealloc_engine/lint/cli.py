@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TextIO
 
@@ -120,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("-V", "--version", action="version", version=f"fa {TOOL_VERSION}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    check = sub.add_parser("check", help="analyse files and directories", epilog=_EPILOG)
+    raw = argparse.RawDescriptionHelpFormatter
+    check = sub.add_parser("check", help="analyse files and directories", epilog=_EPILOG,
+                           formatter_class=raw)  # fmt: skip
     _add_check_options(check)
     explain = sub.add_parser("explain", help="explain a diagnostic code")
     explain.add_argument("code", metavar="CODE")
@@ -219,7 +222,7 @@ def _run_explain(args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"{rule.code} ({rule.name}): {rule.summary}\n"
         f"category: {rule.category}    default severity: {rule.severity.label}\n\n"
-        f"{rule.explanation}\n\nBad:\n\n{bad}\n\nGood:\n\n{good}\n\nhelp: {rule.help}\n"
+        f"{textwrap.fill(rule.explanation, 88)}\n\nBad:\n\n{bad}\n\nGood:\n\n{good}\n\nhelp: {rule.help}\n"
     )
     return 0
 

@@ -14,6 +14,13 @@ from framealloc_engine.lint.values import classify_alloc
 
 __all__ = ["check"]
 
+_VIA = {
+    "thread": "via a new thread",
+    "executor": "via an executor",
+    "queue": "via a queue",
+    "to_thread": "via asyncio.to_thread",
+}
+
 
 @dataclass
 class _Worker:
@@ -100,7 +107,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
                 yield analysis.diagnostic(
                     "FA201", sink.node,
                     f"frame allocation (`{sink.origin.method}`) is handed to another thread "
-                    f"({sink.detail}) without a TransferHandle",
+                    f"({_VIA.get(sink.detail, sink.detail)}) without a TransferHandle",
                     "frame memory belongs to the allocating thread's arena and is reset at its "
                     "end_frame()",
                 )  # fmt: skip
