@@ -222,7 +222,8 @@ def _run_explain(args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"{rule.code} ({rule.name}): {rule.summary}\n"
         f"category: {rule.category}    default severity: {rule.severity.label}\n\n"
-        f"{textwrap.fill(rule.explanation, 88)}\n\nBad:\n\n{bad}\n\nGood:\n\n{good}\n\nhelp: {rule.help}\n"
+        f"{textwrap.fill(rule.explanation, 88)}\n\n"
+        f"Bad:\n\n{bad}\n\nGood:\n\n{good}\n\nhelp: {rule.help}\n"
     )
     return 0
 
