@@ -9,14 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 import pytest
-from framealloc_pygame import (
-    FrameClock,
-    Input,
-    PresentFrame,
-    PygameEvent,
-    PygamePlugin,
-    Screen,
-)
 
 from framealloc_engine.app import (
     AllocResource,
@@ -29,6 +21,14 @@ from framealloc_engine.app import (
     SmartAllocPlugin,
     Update,
     system,
+)
+from framealloc_pygame import (
+    FrameClock,
+    Input,
+    PresentFrame,
+    PygameEvent,
+    PygamePlugin,
+    Screen,
 )
 
 pytestmark = pytest.mark.timeout(60)
