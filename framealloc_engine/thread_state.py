@@ -63,10 +63,11 @@ class ThreadState:
         self.phase_stack: list[str] = []
         self.phase_path = UNTAGGED
         self._marks = (0, 0, 0, 0, 0, 0)
+        self._tag_paths: list[str] = []
         self.frame_buckets: dict[tuple[str, str], KindCounts] = {}
+        self.last_frame_buckets: dict[tuple[str, str], KindCounts] = {}
+        self._last_by: tuple[dict[str, KindCounts], dict[str, KindCounts]] | None = None
         self.tag_totals: dict[str, KindCounts] = {}
-        self.last_frame_by_tag: dict[str, KindCounts] = {}
-        self.last_frame_by_phase: dict[str, KindCounts] = {}
         self.phase_totals: dict[str, KindCounts] = {}
 
     # --- monotonic counters -----------------------------------------------------------------
@@ -138,9 +139,10 @@ class ThreadState:
             )
         self.flush_attribution()
         count, used = self.arena.end()
+        # The gross counters do not move: what the arena held moves into the *_done totals,
+        # so the marks set by the flush above stay exact.
         self.frame_allocs_done += count
         self.frame_bytes_done += used
-        self._marks = self._gross()
         self.frames_completed += 1
         self.box_generation += 1
         self.dead_box_ranges.clear()
@@ -150,16 +152,43 @@ class ThreadState:
         return count, used
 
     def _close_frame_buckets(self) -> None:
-        by_tag: dict[str, KindCounts] = {}
-        by_phase: dict[str, KindCounts] = {}
+        # Fold into the running totals (no new objects once a tag or phase has been seen);
+        # the per-frame breakdowns are built only when someone reads them.
+        tag_totals = self.tag_totals
+        phase_totals = self.phase_totals
         for (tag, phase), counts in self.frame_buckets.items():
-            by_tag.setdefault(tag, KindCounts()).add(counts)
-            by_phase.setdefault(phase, KindCounts()).add(counts)
-            self.tag_totals.setdefault(tag, KindCounts()).add(counts)
-            self.phase_totals.setdefault(phase, KindCounts()).add(counts)
-        self.last_frame_by_tag = by_tag
-        self.last_frame_by_phase = by_phase
+            total = tag_totals.get(tag)
+            if total is None:
+                total = tag_totals[tag] = KindCounts()
+            total.add(counts)
+            total = phase_totals.get(phase)
+            if total is None:
+                total = phase_totals[phase] = KindCounts()
+            total.add(counts)
+        self.last_frame_buckets = self.frame_buckets
+        self._last_by = None
         self.frame_buckets = {}
+
+    def _last_frame_breakdown(self) -> tuple[dict[str, KindCounts], dict[str, KindCounts]]:
+        cached = self._last_by
+        if cached is None:
+            by_tag: dict[str, KindCounts] = {}
+            by_phase: dict[str, KindCounts] = {}
+            for (tag, phase), counts in self.last_frame_buckets.items():
+                by_tag.setdefault(tag, KindCounts()).add(counts)
+                by_phase.setdefault(phase, KindCounts()).add(counts)
+            cached = self._last_by = (by_tag, by_phase)
+        return cached
+
+    @property
+    def last_frame_by_tag(self) -> dict[str, KindCounts]:
+        """Counts per tag path of the last completed frame (do not mutate)."""
+        return self._last_frame_breakdown()[0]
+
+    @property
+    def last_frame_by_phase(self) -> dict[str, KindCounts]:
+        """Counts per phase path of the last completed frame (do not mutate)."""
+        return self._last_frame_breakdown()[1]
 
     def checkpoint(self) -> tuple[ArenaCheckpoint, int]:
         """Arena position plus the box sequence number at this point."""
@@ -183,8 +212,10 @@ class ThreadState:
     def push_tag(self, name: str) -> None:
         """Enter a nested tag."""
         self.flush_attribution()
+        path = self.tag_path
+        self._tag_paths.append(path)
         self.tag_stack.append(name)
-        self.tag_path = TAG_SEPARATOR.join(self.tag_stack)
+        self.tag_path = f"{path}{TAG_SEPARATOR}{name}" if path else name
 
     def pop_tag(self) -> str:
         """Leave the innermost tag."""
@@ -192,7 +223,7 @@ class ThreadState:
             raise FrameStateError("tag stack is empty", help="pop only tags you pushed")
         self.flush_attribution()
         name = self.tag_stack.pop()
-        self.tag_path = TAG_SEPARATOR.join(self.tag_stack)
+        self.tag_path = self._tag_paths.pop()
         return name
 
     def push_phase(self, name: str) -> None:
