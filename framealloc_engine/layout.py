@@ -14,7 +14,7 @@ import numpy as np
 
 from framealloc_engine.errors import AllocationSizeError, AllocationTypeError
 
-__all__ = ["DTypeSpec", "Layout", "ShapeSpec", "layout_of", "normalize_dtype"]
+__all__ = ["LAYOUTS", "DTypeSpec", "Layout", "ShapeSpec", "layout_of", "normalize_dtype"]
 
 DTypeSpec: TypeAlias = Any  # anything np.dtype() accepts
 ShapeSpec: TypeAlias = int | tuple[int, ...] | list[int]
@@ -26,7 +26,9 @@ _CACHE_LIMIT = 4096
 class Layout(NamedTuple):
     """A validated request: dtype, shape, size in bytes and required alignment.
 
-    ``ndshape`` is the shape as ``np.ndarray`` takes it fastest (an int for 1-D).
+    ``ndshape`` is the shape as ``np.ndarray`` takes it fastest (an int for 1-D);
+    ``sliceable`` says a 1-D array of it can be cut from a typed view of a buffer (no
+    subarray dtype), which is faster than building a view from a byte offset.
     """
 
     dtype: np.dtype[Any]
@@ -34,9 +36,13 @@ class Layout(NamedTuple):
     nbytes: int
     align: int
     ndshape: int | tuple[int, ...]
+    itemsize: int
+    sliceable: bool
 
 
-_cache: dict[tuple[object, object], Layout] = {}
+#: Layouts by the ``(dtype, shape)`` objects callers passed. Hot paths may read it directly
+#: (falling back to :func:`layout_of` on a miss); only :func:`layout_of` writes it.
+LAYOUTS: dict[tuple[object, object], Layout] = {}
 
 
 def normalize_dtype(dtype: DTypeSpec) -> np.dtype[Any]:
@@ -99,7 +105,7 @@ def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
         AllocationSizeError: (FA004) the shape is not a valid shape.
     """
     try:
-        return _cache[(dtype, shape)]
+        return LAYOUTS[(dtype, shape)]
     except KeyError:
         cacheable = True
     except TypeError:  # unhashable spec (a list shape, a dict dtype spec)
@@ -110,9 +116,17 @@ def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
     for d in dims:
         count *= d
     ndshape = dims[0] if len(dims) == 1 else dims
-    layout = Layout(dt, dims, count * dt.itemsize, max(_MIN_ALIGN, dt.alignment), ndshape)
+    layout = Layout(
+        dt,
+        dims,
+        count * dt.itemsize,
+        max(_MIN_ALIGN, dt.alignment),
+        ndshape,
+        dt.itemsize,
+        len(dims) == 1 and dt.subdtype is None,
+    )
     if cacheable:
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[(dtype, shape)] = layout
+        if len(LAYOUTS) >= _CACHE_LIMIT:
+            LAYOUTS.clear()
+        LAYOUTS[(dtype, shape)] = layout
     return layout

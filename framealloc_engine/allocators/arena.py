@@ -13,13 +13,14 @@ write raises ``ValueError: assignment destination is read-only``) and poisons th
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
-from framealloc_engine.layout import layout_of
+from framealloc_engine.layout import LAYOUTS, layout_of
 
 __all__ = ["ArenaCheckpoint", "FrameArena"]
 
@@ -54,7 +55,10 @@ class FrameArena:
         "_cache",
         "_k",
         "_offset",
+        "_miss",
+        "_no_entry",
         "_outstanding",
+        "_typed",
         "buffer",
         "capacity",
         "debug",
@@ -68,6 +72,15 @@ class FrameArena:
         self.buffer = aligned_buffer(capacity, prefault=True)
         self._cache: list[tuple[object, object, Any, int]] = [_END]
         self._outstanding: list[np.ndarray] = []
+        self._typed: dict[object, np.ndarray] = {}
+        # What a request without a matching cache entry calls: release mode builds and
+        # remembers a view; debug mode never remembers (views are frozen at end instead).
+        self._miss: Callable[[Any, Any, bool], np.ndarray | None] = (
+            self._alloc_debug if debug else self._alloc_release
+        )
+        self._no_entry: Callable[[Any, Any, bool], np.ndarray | None] = (
+            self._alloc_debug if debug else self._inactive
+        )
         self._k = _INACTIVE
         self._offset = 0
         self._active = False
@@ -150,12 +163,12 @@ class FrameArena:
         try:
             entry = self._cache[k]
         except IndexError:
-            return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
+            return self._no_entry(dtype, shape, True)  # type: ignore[return-value]
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
             view: np.ndarray = entry[2]
             return view
-        return self._alloc_slow(dtype, shape, True)  # type: ignore[return-value]
+        return self._miss(dtype, shape, True)  # type: ignore[return-value]
 
     def try_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray | None:
         """Like :meth:`alloc` but returns ``None`` when the arena is full."""
@@ -163,47 +176,90 @@ class FrameArena:
         try:
             entry = self._cache[k]
         except IndexError:
-            return self._alloc_slow(dtype, shape, False)
+            return self._no_entry(dtype, shape, False)
         if entry[0] is dtype and entry[1] == shape:
             self._k = k + 1
             view: np.ndarray = entry[2]
             return view
-        return self._alloc_slow(dtype, shape, False)
+        return self._miss(dtype, shape, False)
 
-    def _alloc_slow(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
+    def _inactive(self, dtype: Any, shape: Any, raise_full: bool) -> NoReturn:
+        # Release mode: the cache always ends with _END at index k while a frame is active,
+        # so an IndexError means k is _INACTIVE.
+        raise FrameNotActiveError(
+            "frame allocation used outside an active frame",
+            note="this allocation was requested when no frame was active on this thread",
+        )
+
+    def _alloc_release(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
+        # A miss of the reuse cache (a first frame, or a frame that differs from the last);
+        # a frame is active (see _inactive). Kept short: this is the first-frame cost.
+        try:
+            layout = LAYOUTS[(dtype, shape)]
+        except (KeyError, TypeError):
+            layout = layout_of(dtype, shape)
+        k = self._k
+        cache = self._cache
+        offset = cache[k - 1][3] if k else 0
+        start = (offset + layout.align - 1) & -layout.align
+        end = start + layout.nbytes
+        if end > self.capacity:
+            if not raise_full:
+                return None
+            self._raise_full(layout.nbytes, offset)
+        if layout.sliceable and not start % layout.itemsize:
+            # Cutting from a typed view of the whole arena is about twice as fast as
+            # np.ndarray(shape, dtype, buffer, offset).
+            typed = self._typed.get(dtype)
+            if typed is None:
+                typed = self._typed_view(dtype, layout.dtype)
+            first = start // layout.itemsize
+            view = typed[first : first + layout.shape[0]]
+        else:
+            view = np.ndarray(layout.ndshape, layout.dtype, self.buffer, start)
+        if len(cache) == k + 1:  # cache[k] is the end marker: the usual first-frame case
+            cache[k] = (dtype, shape, view, end)
+        else:
+            del cache[k:]
+            cache.append((dtype, shape, view, end))
+        cache.append(_END)
+        self._k = k + 1
+        return view
+
+    def _alloc_debug(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
         if not self._active:
-            raise FrameNotActiveError(
-                "frame allocation used outside an active frame",
-                note="this allocation was requested when no frame was active on this thread",
-            )
+            self._inactive(dtype, shape, raise_full)
         layout = layout_of(dtype, shape)
+        offset = self._offset
         align = layout.align
-        offset = self._current_offset()
         start = (offset + align - 1) & -align
         end = start + layout.nbytes
         if end > self.capacity:
             if not raise_full:
                 return None
-            raise ArenaExhaustedError(
-                f"frame arena exhausted: requested {layout.nbytes} bytes with "
-                f"{self.capacity - offset} of {self.capacity} free",
-                note=f"arena size is {self.capacity} bytes per thread; "
-                f"{self._k} allocations are live in this frame",
-                help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
-                "less per frame, or use heap_alloc() for large blocks",
-            )
+            self._raise_full(layout.nbytes, offset)
         view: np.ndarray = np.ndarray(layout.ndshape, layout.dtype, self.buffer, start)
-        k = self._k
-        if self.debug:
-            self._outstanding.append(view)
-        else:
-            cache = self._cache
-            del cache[k:]
-            cache.append((dtype, shape, view, end))
-            cache.append(_END)
-        self._k = k + 1
+        self._outstanding.append(view)
+        self._k += 1
         self._offset = end
         return view
+
+    def _typed_view(self, key: object, dt: np.dtype[Any]) -> np.ndarray:
+        # Keyed by the dtype object the caller passes (np.float32 hashes faster than an
+        # np.dtype); the view's dtype is the normalised one.
+        usable = self.capacity - self.capacity % dt.itemsize
+        typed = self._typed[key] = self.buffer[:usable].view(dt)
+        return typed
+
+    def _raise_full(self, nbytes: int, offset: int) -> NoReturn:
+        raise ArenaExhaustedError(
+            f"frame arena exhausted: requested {nbytes} bytes with "
+            f"{self.capacity - offset} of {self.capacity} free",
+            note=f"arena size is {self.capacity} bytes per thread; "
+            f"{self._k} allocations are live in this frame",
+            help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
+            "less per frame, or use heap_alloc() for large blocks",
+        )
 
     # --- checkpoints ------------------------------------------------------------------------
 
@@ -230,6 +286,7 @@ class FrameArena:
     def release(self) -> None:
         """Drop the buffer (the owning thread has exited); the arena is unusable after."""
         self._cache = [_END]
+        self._typed.clear()
         self._outstanding.clear()
         self.buffer = np.empty(0, dtype=np.uint8)
         self.capacity = 0
