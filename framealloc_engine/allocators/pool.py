@@ -107,8 +107,9 @@ class LocalPools:
             block = self._free[class_index].pop()
         except IndexError:
             block = self._refill(class_index)
-        view = block.view
-        if block.layout is not layout or view is None:
+        if block.layout is layout:  # the block's last array has this layout: reuse it
+            view: np.ndarray = block.view  # type: ignore[assignment]  # set with layout
+        else:  # (debug mode never records a layout, so it always builds a fresh array)
             view = np.ndarray(layout.ndshape, layout.dtype, block.page, block.offset)
             if not self.debug:
                 block.view = view
