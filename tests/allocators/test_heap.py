@@ -1,0 +1,62 @@
+"""SystemHeap on its own: regions, dedicated blocks, coalescing, bad frees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from framealloc_engine.allocators.buffer import data_address
+from framealloc_engine.allocators.heap import SystemHeap
+from framealloc_engine.errors import DoubleFreeError, InvalidFreeError
+
+
+def _heap(log: list[int] | None = None, *, debug: bool = False) -> SystemHeap:
+    events = log if log is not None else []
+    return SystemHeap(
+        64 * 1024, events.append, lambda n: events.append(-n), debug=debug
+    )
+
+
+def test_small_blocks_share_a_region_and_coalesce() -> None:
+    log: list[int] = []
+    heap = _heap(log)
+    a, size_a = heap.alloc(np.uint8, 100)
+    b, _ = heap.alloc(np.float64, 10)
+    assert size_a == 112
+    assert log == [64 * 1024]  # one region
+    assert data_address(b) - data_address(a) == 112
+    assert data_address(a) % 64 == 0
+    heap.free(a)
+    heap.free(b)
+    assert heap.live_count == 0
+    assert heap.live_bytes == 0
+    c, _ = heap.alloc(np.uint8, 200)
+    assert data_address(c) == data_address(a)  # the freed extents merged
+
+
+def test_large_blocks_get_a_dedicated_region_released_on_free() -> None:
+    log: list[int] = []
+    heap = _heap(log)
+    big, size = heap.alloc(np.uint8, 40 * 1024)
+    assert size == 40 * 1024
+    assert log == [40 * 1024]
+    assert heap.reserved_bytes == 40 * 1024
+    heap.free(big)
+    assert log == [40 * 1024, -40 * 1024]
+    assert heap.reserved_bytes == 0
+    with pytest.raises(DoubleFreeError):
+        heap.free(big)
+
+
+def test_bad_frees_and_poison() -> None:
+    heap = _heap(debug=True)
+    array, _ = heap.alloc(np.uint8, 32)
+    array[:] = 1
+    heap.free(array)
+    assert (array == 0xCD).all()
+    assert not array.flags.writeable
+    with pytest.raises(DoubleFreeError):
+        heap.free(array)
+    with pytest.raises(InvalidFreeError):
+        heap.free(np.zeros(4))
+    assert heap.alloc_count == heap.free_count == 1
