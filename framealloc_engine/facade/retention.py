@@ -283,10 +283,18 @@ class RetentionApi(FacadeBase):
         state.tag_stack, state.tag_path = list(item.tag_stack), item.meta.tag
         state.phase_stack, state.phase_path = list(item.phase_stack), item.meta.phase
         try:
-            return self._promote(item)
+            outcome = self._promote(item)
         finally:
             state.flush_attribution()
             state.tag_stack, state.tag_path, state.phase_stack, state.phase_path = saved
+        if self._observers and not isinstance(outcome, PromotionFailed):
+            # Observers that count promotions (the behaviour filter's FA520) hear of each.
+            to_kind = item.meta.policy.kind.name.lower()
+            for observer in self._observers:
+                report = getattr(observer, "on_promotion", None)
+                if report is not None:
+                    report(state, item.meta.tag, "frame", to_kind, item.meta.size)
+        return outcome
 
     def _promote(self, item: _Pending) -> PromotedAllocation:
         meta = item.meta
