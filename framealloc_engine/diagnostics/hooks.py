@@ -204,6 +204,7 @@ class DiagnosticsHooks:
         self._listeners: list[Listener] = []
         self._history: deque[MemorySnapshot] = deque(maxlen=history)
         self._alloc: Any = None
+        self._budgets: Any = None
         self._begun: dict[int, float] = {}
         self._counters: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()
@@ -263,15 +264,34 @@ class DiagnosticsHooks:
     # --- attachment -------------------------------------------------------------------------
 
     def attach(self, alloc: Any) -> None:
-        """Start observing ``alloc`` (``alloc.attach_diagnostics_hooks`` calls this)."""
+        """Start observing ``alloc`` (``alloc.attach_diagnostics_hooks`` calls this).
+
+        When the allocator has a budget manager (``AllocConfig().with_budgets(True)``, or
+        ``alloc.budgets()`` called before attaching), its soft-limit events arrive as
+        :class:`BudgetWarning` and its refusals as :class:`BudgetExceeded`.
+        """
         self._alloc = alloc
         alloc.add_observer(self)
+        manager = getattr(alloc, "budget_manager", None)
+        if manager is not None:
+            manager.on_event(self._on_budget_event)
+            self._budgets = manager
 
     def detach(self) -> None:
         """Stop observing."""
+        if self._budgets is not None:
+            self._budgets.remove_callback(self._on_budget_event)
+            self._budgets = None
         if self._alloc is not None:
             self._alloc.remove_observer(self)
             self._alloc = None
+
+    def _on_budget_event(self, event: Any) -> None:
+        kind = event.kind.name
+        if kind == "SOFT_LIMIT_EXCEEDED":
+            self.emit(BudgetWarning(event.tag, event.current, event.limit))
+        elif kind in ("HARD_LIMIT_EXCEEDED", "GLOBAL_LIMIT_EXCEEDED"):
+            self.emit(BudgetExceeded(event.tag, event.current, event.limit))
 
     # --- AllocObserver ----------------------------------------------------------------------
 
