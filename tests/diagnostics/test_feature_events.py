@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from framealloc_engine import AllocConfig, RetentionPolicy, SmartAlloc, TagBudgetExceededError
 from framealloc_engine.diagnostics import BudgetExceeded, BudgetWarning
@@ -43,10 +44,8 @@ def test_budget_events_reach_the_diagnostics_hooks() -> None:
     hooks.add_listener(events.append)
     with alloc.frame_scope(), alloc.with_tag("ai"):
         alloc.frame_alloc(np.uint8, 2048)
-        try:
+        with pytest.raises(TagBudgetExceededError):
             alloc.frame_alloc(np.uint8, 4096)
-        except TagBudgetExceededError:
-            pass
     warnings = [e for e in events if isinstance(e, BudgetWarning)]
     refusals = [e for e in events if isinstance(e, BudgetExceeded)]
     assert [(w.tag, w.limit) for w in warnings] == [("ai", 1024)]
