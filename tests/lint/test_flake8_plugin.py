@@ -35,13 +35,22 @@ def test_plugin_honours_inline_suppression() -> None:
     assert list(plugin.run()) == []
 
 
+def _installed_entry_point() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.name == "FA" for ep in entry_points(group="flake8.extension"))
+
+
 def test_flake8_runs_the_plugin(tmp_path: Path) -> None:
     config = tmp_path / "flake8.cfg"
-    config.write_text(
-        "[flake8]\nselect = FA\n\n[flake8:local-plugins]\n"
-        "extension =\n    FA = framealloc_engine.lint.flake8_plugin:FaFlake8Plugin\n"
-        f"paths = {ROOT}\n"
-    )
+    text = "[flake8]\nselect = FA\n"
+    if not _installed_entry_point():  # an uninstalled checkout: register it locally
+        text += (
+            "\n[flake8:local-plugins]\n"
+            "extension =\n    FA = framealloc_engine.lint.flake8_plugin:FaFlake8Plugin\n"
+            f"paths = {ROOT}\n"
+        )
+    config.write_text(text)
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--config", str(config), str(TARGET)],
         capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
