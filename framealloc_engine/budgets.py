@@ -47,7 +47,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from framealloc_engine.errors import GlobalBudgetExceededError, TagBudgetExceededError
+from framealloc_engine.errors import (
+    FrameAllocError,
+    GlobalBudgetExceededError,
+    TagBudgetExceededError,
+)
 from framealloc_engine.tags import TAG_SEPARATOR, validate_tag
 
 if TYPE_CHECKING:
@@ -278,19 +282,34 @@ class BudgetManager:
         return prefixes
 
     def before_alloc(self, state: ThreadState, kind: str, nbytes: int) -> None:
-        """Refuse the allocation if it would pass the global or a tag's hard limit.
+        """Check the limits and reserve the bytes in one step, so threads racing for the
+        last bytes under a hard limit cannot both pass; a refusal reserves nothing.
 
         Raises:
             GlobalBudgetExceededError: (FA301) past the global allocation limit.
             TagBudgetExceededError: (FA302) past a hard limit of the tag path or a parent.
         """
         path = state.tag_path
+        with self._lock:
+            refusal = self._refusal(path, kind, nbytes, state)
+            if refusal is None:
+                events = self._charge_locked(path, nbytes, state.thread_id)
+        if refusal is not None:
+            event, err = refusal
+            self._emit([event])
+            raise err
+        if events:
+            self._emit(events)
+
+    def _refusal(
+        self, path: str, kind: str, nbytes: int, state: ThreadState
+    ) -> tuple[BudgetEvent, FrameAllocError] | None:
         limit = self._global_limit
         if limit and self._current + nbytes > limit:
             current = self._current
-            self._emit([BudgetEvent(BudgetEventKind.GLOBAL_LIMIT_EXCEEDED, "", current, limit,
-                                    nbytes, state.thread_id)])
-            err = GlobalBudgetExceededError(
+            event = BudgetEvent(BudgetEventKind.GLOBAL_LIMIT_EXCEEDED, "", current, limit,
+                                nbytes, state.thread_id)
+            err: FrameAllocError = GlobalBudgetExceededError(
                 f"global allocation budget exceeded: {nbytes} more bytes would bring "
                 f"allocated memory to {current + nbytes} of {limit} bytes",
                 note=f"{kind} allocation on thread {state.thread_name!r}"
@@ -299,15 +318,15 @@ class BudgetManager:
                 "alloc.budgets().set_global_limit(bytes)",
             )
             err.budget_reported = True  # type: ignore[attr-defined]
-            raise err
+            return event, err
         tags = self._tags
         for prefix in self._paths_of(path):
             entry = tags.get(prefix)
             if entry is not None and entry.hard and entry.current + nbytes > entry.hard:
                 current = entry.current
-                self._emit([BudgetEvent(BudgetEventKind.HARD_LIMIT_EXCEEDED, prefix, current,
-                                        entry.hard, nbytes, state.thread_id)])
-                raise TagBudgetExceededError(
+                event = BudgetEvent(BudgetEventKind.HARD_LIMIT_EXCEEDED, prefix, current,
+                                    entry.hard, nbytes, state.thread_id)
+                return event, TagBudgetExceededError(
                     f"tag budget exceeded: {nbytes} more bytes would bring tag {prefix!r} to "
                     f"{current + nbytes} of its {entry.hard}-byte hard limit",
                     note=f"{kind} allocation on thread {state.thread_name!r} under tag "
@@ -315,51 +334,58 @@ class BudgetManager:
                     help="free memory held under this tag, or raise its limit with "
                     "alloc.budgets().register_tag(tag, soft_limit, hard_limit)",
                 )
+        return None
 
-    def _charge(self, path: str, nbytes: int, thread_id: int) -> list[BudgetEvent]:
+    def alloc_failed(self, state: ThreadState, kind: str, nbytes: int) -> None:
+        """Give back the bytes ``before_alloc`` reserved for an allocation that failed."""
+        self._release(state.tag_path, nbytes, count_free=False)
+
+    def _charge_locked(self, path: str, nbytes: int, thread_id: int) -> list[BudgetEvent]:
+        # The caller holds self._lock.
         events: list[BudgetEvent] = []
         watch = bool(self._callbacks)
-        with self._lock:
-            current = self._current + nbytes
-            self._current = current
-            if current > self._peak:
-                self._peak = current
-                if watch:
-                    events.append(BudgetEvent(BudgetEventKind.NEW_PEAK, "", current, 0, nbytes,
-                                              thread_id))
-            tags = self._tags
-            for prefix in self._paths_of(path):
-                entry = tags.get(prefix)
-                if entry is None:
-                    entry = tags[prefix] = _Tag()
-                entry.current += nbytes
-                entry.allocations += 1
-                if entry.current > entry.peak:
-                    entry.peak = entry.current
-                    if watch and (entry.soft or entry.hard):
-                        events.append(BudgetEvent(BudgetEventKind.NEW_PEAK, prefix,
-                                                  entry.current, 0, nbytes, thread_id))
-                if entry.soft and entry.current > entry.soft and not entry.over_soft:
-                    entry.over_soft = True
-                    events.append(BudgetEvent(BudgetEventKind.SOFT_LIMIT_EXCEEDED, prefix,
-                                              entry.current, entry.soft, nbytes, thread_id))
+        current = self._current + nbytes
+        self._current = current
+        if current > self._peak:
+            self._peak = current
+            if watch:
+                events.append(BudgetEvent(BudgetEventKind.NEW_PEAK, "", current, 0, nbytes,
+                                          thread_id))
+        tags = self._tags
+        for prefix in self._paths_of(path):
+            entry = tags.get(prefix)
+            if entry is None:
+                entry = tags[prefix] = _Tag()
+            entry.current += nbytes
+            entry.allocations += 1
+            if entry.current > entry.peak:
+                entry.peak = entry.current
+                if watch and (entry.soft or entry.hard):
+                    events.append(BudgetEvent(BudgetEventKind.NEW_PEAK, prefix,
+                                              entry.current, 0, nbytes, thread_id))
+            if entry.soft and entry.current > entry.soft and not entry.over_soft:
+                entry.over_soft = True
+                events.append(BudgetEvent(BudgetEventKind.SOFT_LIMIT_EXCEEDED, prefix,
+                                          entry.current, entry.soft, nbytes, thread_id))
         return events
 
-    def _release(self, path: str, nbytes: int) -> None:
+    def _release(self, path: str, nbytes: int, *, count_free: bool = True) -> None:
         with self._lock:
             self._current -= nbytes
             tags = self._tags
             for prefix in self._paths_of(path):
                 entry = tags[prefix]
                 entry.current -= nbytes
-                entry.frees += 1
+                if count_free:
+                    entry.frees += 1
+                else:
+                    entry.allocations -= 1
                 if entry.over_soft and entry.current <= entry.soft:
                     entry.over_soft = False
 
     def after_alloc(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
-        """Charge the allocation to the tag path and the global total."""
+        """Remember what was charged (in ``before_alloc``) so it can be released."""
         path = state.tag_path
-        events = self._charge(path, nbytes, state.thread_id)
         if kind == "frame":
             frame = self._frame.get(state.thread_id)
             if frame is None:
@@ -367,8 +393,6 @@ class BudgetManager:
             frame[path] = frame.get(path, 0) + nbytes
         else:
             self._live[id(array)] = (path, nbytes)
-        if events:
-            self._emit(events)
 
     def after_free(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
         """Release a pool or heap allocation's bytes from the tags it was charged to."""

@@ -190,3 +190,59 @@ def test_register_and_unregister_validation() -> None:
     assert budget is not None
     assert (budget.soft_limit, budget.hard_limit) == (0, 0)
     assert budget.usage_percent == 0.0
+
+
+def test_hard_limit_holds_under_racing_threads() -> None:
+    """Check and charge are one step: racing threads never pass a hard limit together."""
+    import threading
+
+    from framealloc_engine import AllocConfig, SmartAlloc, TagBudgetExceededError
+
+    alloc = SmartAlloc(AllocConfig().with_budgets(True))
+    budgets = alloc.budgets()
+    budgets.register_tag("race", soft_limit=0, hard_limit=64 * 100)
+    start = threading.Barrier(4, timeout=30)
+    done = threading.Barrier(4, timeout=30)
+    granted: list[int] = []
+    refused: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        start.wait()
+        mine = []
+        with alloc.with_tag("race"):
+            for _ in range(60):
+                try:
+                    mine.append(alloc.pool_alloc(np.uint8, 64))
+                except TagBudgetExceededError:
+                    with lock:
+                        refused.append(1)
+        with lock:
+            granted.append(len(mine))
+        assert budgets.usage("race") <= 64 * 100
+        done.wait()  # hold every block until all threads stopped allocating
+        for block in mine:
+            alloc.pool_free(block)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive()
+    assert sum(granted) == 100
+    assert len(refused) == 4 * 60 - 100
+    assert budgets.usage("race") == 0
+    assert budgets.peak("race") == 64 * 100
+
+
+def test_a_failed_allocation_gives_its_reservation_back() -> None:
+    from framealloc_engine import AllocConfig, SmartAlloc
+
+    alloc = SmartAlloc(AllocConfig().with_budgets(True).with_frame_arena_size(8 * 1024))
+    budgets = alloc.budgets()
+    with alloc.frame_scope(), alloc.with_tag("big"):
+        assert alloc.try_frame_alloc(np.uint8, 64 * 1024) is None  # no room: nothing kept
+        assert budgets.usage("big") == 0
+        alloc.frame_alloc(np.uint8, 100)
+        assert budgets.usage("big") == 100

@@ -28,8 +28,14 @@ HEAP = "heap"
 
 
 class AllocObserver(Protocol):
-    """What an observer implements. Any method may raise to refuse an allocation
-    (``before_alloc``) -- nothing has been allocated at that point."""
+    """What an observer implements. ``before_alloc`` may raise to refuse an allocation:
+    nothing has been allocated at that point.
+
+    An observer may also define ``alloc_failed(state, kind, nbytes)``: it is called when an
+    allocation its ``before_alloc`` admitted did not happen (another observer refused it,
+    the allocator raised, or ``try_frame_alloc`` found no room), so a reservation made in
+    ``before_alloc`` can be given back.
+    """
 
     def before_alloc(self, state: ThreadState, kind: str, nbytes: int) -> None:
         """Called before an allocation of ``nbytes`` of ``kind`` on ``state``'s thread."""
@@ -45,6 +51,16 @@ class AllocObserver(Protocol):
 
     def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
         """Called after a thread ended a frame that freed ``count`` allocations."""
+
+
+def _report_failure(
+    observers: list[AllocObserver], state: ThreadState, kind: str, nbytes: int
+) -> None:
+    # Observers that reserve in before_alloc (budgets) give the reservation back.
+    for observer in observers:
+        failed = getattr(observer, "alloc_failed", None)
+        if failed is not None:
+            failed(state, kind, nbytes)
 
 
 class ObserverApi(BlockApi, FacadeBase):
@@ -77,12 +93,20 @@ class ObserverApi(BlockApi, FacadeBase):
         state = self._tls.state
         nbytes = layout_of(dtype, shape).nbytes
         observers = self._observers
-        for observer in observers:
-            observer.before_alloc(state, kind, nbytes)
-        array = fn(dtype, shape)
-        if array is not None:
+        admitted = 0
+        try:
             for observer in observers:
-                observer.after_alloc(state, kind, array, nbytes)
+                observer.before_alloc(state, kind, nbytes)
+                admitted += 1
+            array = fn(dtype, shape)
+        except BaseException:
+            _report_failure(observers[:admitted], state, kind, nbytes)
+            raise
+        if array is None:  # try_frame_alloc found no room
+            _report_failure(observers, state, kind, nbytes)
+            return None
+        for observer in observers:
+            observer.after_alloc(state, kind, array, nbytes)
         return array
 
     def _observed_frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
