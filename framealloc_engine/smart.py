@@ -121,7 +121,11 @@ class SmartAlloc(
         dead = [s for s in self._threads.values() if not s.thread.is_alive()]
         for state in dead:
             del self._threads[state.thread_id]
-            state.retire()
+            ended = state.retire()
+            if ended is not None:
+                # The thread died mid-frame: observers (budgets, lifecycle) see that frame end.
+                for observer in self._observers:
+                    observer.on_frame_end(state, *ended)
             self._reservations.release(state.arena.capacity)
             state.arena.release()
             self._retired.append(state)

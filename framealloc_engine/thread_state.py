@@ -260,12 +260,16 @@ class ThreadState:
 
     # --- retirement and stats ---------------------------------------------------------------
 
-    def retire(self) -> None:
-        """The thread has exited: end its frame and hand its pool blocks back."""
-        if self.arena.active:
-            self.end_frame()
+    def retire(self) -> tuple[int, int] | None:
+        """The thread has exited: end its frame and hand its pool blocks back.
+
+        Returns:
+            ``(allocations, bytes)`` of the frame it ended, or ``None`` if none was open.
+        """
+        ended = self.end_frame() if self.arena.active else None
         self.pools.retire()
         self.alive = False
+        return ended
 
     def snapshot(self) -> ThreadStats:
         """A consistent-enough view of this thread's counters."""

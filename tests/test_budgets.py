@@ -246,3 +246,26 @@ def test_a_failed_allocation_gives_its_reservation_back() -> None:
         assert budgets.usage("big") == 0
         alloc.frame_alloc(np.uint8, 100)
         assert budgets.usage("big") == 100
+
+
+def test_a_thread_that_dies_mid_frame_releases_its_frame_bytes() -> None:
+    import threading
+
+    from framealloc_engine import AllocConfig, SmartAlloc
+
+    alloc = SmartAlloc(AllocConfig().with_budgets(True).with_frame_arena_size(64 * 1024))
+    budgets = alloc.budgets()
+
+    def abandon() -> None:
+        alloc.begin_frame()
+        with alloc.with_tag("worker"):
+            alloc.frame_alloc(np.uint8, 1000)
+        # exits without end_frame()
+
+    thread = threading.Thread(target=abandon)
+    thread.start()
+    thread.join(timeout=30)
+    assert budgets.usage("worker") == 1000
+    assert alloc.reclaim_dead_threads() == 1
+    assert budgets.usage("worker") == 0
+    assert alloc.stats().frame_allocated == 0
