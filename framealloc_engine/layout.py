@@ -14,7 +14,15 @@ import numpy as np
 
 from framealloc_engine.errors import AllocationSizeError, AllocationTypeError
 
-__all__ = ["LAYOUTS", "DTypeSpec", "Layout", "ShapeSpec", "layout_of", "normalize_dtype"]
+__all__ = [
+    "LAYOUTS",
+    "DTypeSpec",
+    "Layout",
+    "ShapeSpec",
+    "layout_of",
+    "normalize_dtype",
+    "normalize_shape",
+]
 
 DTypeSpec: TypeAlias = Any  # anything np.dtype() accepts
 ShapeSpec: TypeAlias = int | tuple[int, ...] | list[int]
@@ -72,29 +80,45 @@ def normalize_dtype(dtype: DTypeSpec) -> np.dtype[Any]:
     return dt
 
 
-def _normalize_shape(shape: object) -> tuple[int, ...]:
+def _dimension(value: object, shape: object) -> int:
+    # bool is an int subclass but never a size; floats are refused even when integral.
+    if value.__class__ is bool:
+        raise AllocationSizeError(
+            f"shape {shape!r} has a bool dimension",
+            help="pass an int or a tuple of ints, e.g. (n, 3)",
+        )
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise AllocationSizeError(
+            f"shape {shape!r} has a non-integer dimension {value!r}",
+            help="pass an int or a tuple of ints, e.g. (n, 3)",
+        ) from None
+
+
+def normalize_shape(shape: object) -> tuple[int, ...]:
+    """``shape`` as a tuple of non-negative ints (an int, or a tuple/list of ints).
+
+    Raises:
+        AllocationSizeError: (FA004) not an int or sequence of ints, or a negative dimension.
+    """
     if isinstance(shape, tuple | list):
-        try:
-            dims = tuple(operator.index(d) for d in shape)
-        except TypeError:
-            raise AllocationSizeError(
-                f"shape {shape!r} must contain only integers",
-                help="pass an int or a tuple of ints, e.g. (n, 3)",
-            ) from None
+        dims = tuple(_dimension(d, shape) for d in shape)
     else:
-        try:
-            dims = (operator.index(shape),)  # type: ignore[arg-type]
-        except TypeError:
-            raise AllocationSizeError(
-                f"shape {shape!r} is not an int or a tuple of ints",
-                help="pass an int or a tuple of ints, e.g. (n, 3)",
-            ) from None
+        dims = (_dimension(shape, shape),)
     if any(d < 0 for d in dims):
         raise AllocationSizeError(
             f"shape {shape!r} has a negative dimension",
             help="every dimension must be >= 0",
         )
     return dims
+
+
+def _exact_ints(shape: object) -> bool:
+    # Cache keys compare by ==, and 4.0 == 4, True == 1: only exact ints may use the cache.
+    if shape.__class__ is int:
+        return True
+    return shape.__class__ is tuple and all(d.__class__ is int for d in shape)
 
 
 def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
@@ -104,14 +128,16 @@ def layout_of(dtype: DTypeSpec, shape: ShapeSpec = ()) -> Layout:
         AllocationTypeError: (FA004) the dtype cannot live in raw memory.
         AllocationSizeError: (FA004) the shape is not a valid shape.
     """
-    try:
-        return LAYOUTS[(dtype, shape)]
-    except KeyError:
-        cacheable = True
-    except TypeError:  # unhashable spec (a list shape, a dict dtype spec)
-        cacheable = False
+    cacheable = _exact_ints(shape)
+    if cacheable:
+        try:
+            return LAYOUTS[(dtype, shape)]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable dtype spec (a dict)
+            cacheable = False
     dt = normalize_dtype(dtype)
-    dims = _normalize_shape(shape)
+    dims = normalize_shape(shape)
     count = 1
     for d in dims:
         count *= d

@@ -287,3 +287,16 @@ def test_frame_number_counts_frames(alloc: SmartAlloc) -> None:
             assert alloc.frame_active
             assert alloc.frame_number == expected
     assert not alloc.frame_active
+
+
+def test_float_and_bool_shapes_are_refused_even_after_equal_int_shapes(alloc: SmartAlloc) -> None:
+    big = alloc.heap_alloc(np.float32, 4)
+    with pytest.raises(AllocationSizeError, match="non-integer"):
+        alloc.heap_alloc(np.float32, 4.0)  # 4.0 == 4, but it is not a size
+    with pytest.raises(AllocationSizeError, match="bool"):
+        alloc.heap_alloc(np.float32, (True, 2))
+    alloc.heap_free(big)
+    with alloc.frame_scope():
+        alloc.frame_alloc(np.float32, (2, 2))
+        with pytest.raises(AllocationSizeError):
+            alloc.frame_alloc(np.float32, (2.0, 2))

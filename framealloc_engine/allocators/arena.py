@@ -20,7 +20,7 @@ import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
-from framealloc_engine.layout import LAYOUTS, layout_of
+from framealloc_engine.layout import layout_of
 
 __all__ = ["ArenaCheckpoint", "FrameArena"]
 
@@ -194,10 +194,7 @@ class FrameArena:
     def _alloc_release(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
         # A miss of the reuse cache (a first frame, or a frame that differs from the last);
         # a frame is active (see _inactive). Kept short: this is the first-frame cost.
-        try:
-            layout = LAYOUTS[(dtype, shape)]
-        except (KeyError, TypeError):
-            layout = layout_of(dtype, shape)
+        layout = layout_of(dtype, shape)
         k = self._k
         cache = self._cache
         offset = cache[k - 1][3] if k else 0

@@ -21,6 +21,7 @@ from a list, which is atomic), so they stay close to a dict lookup.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,11 +35,11 @@ from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
 from framealloc_engine.allocators.extents import ExtentMap, align_up
 from framealloc_engine.errors import (
     AllocationSizeError,
-    AllocationTypeError,
     BudgetExceededError,
     FrameAllocError,
     StaleHandleError,
 )
+from framealloc_engine.layout import normalize_dtype, normalize_shape
 
 __all__ = [
     "MIN_BLOCK_ALIGN",
@@ -50,8 +51,6 @@ __all__ = [
     "Relocation",
     "RelocationCallback",
     "ShapeLike",
-    "normalize_dtype",
-    "normalize_shape",
 ]
 
 #: Every block starts on a multiple of ``max(MIN_BLOCK_ALIGN, dtype.alignment)``.
@@ -185,70 +184,6 @@ _LAYOUT_CACHE_LIMIT = 4096
 _FREE = -1
 _DEAD: NDArray[Any] = np.empty(0, dtype=np.uint8)
 _DEAD.flags.writeable = False
-
-
-def normalize_dtype(spec: DTypeLike) -> np.dtype[Any]:
-    """``np.dtype(spec)``, refusing what cannot live in raw memory.
-
-    Raises:
-        AllocationTypeError: ``spec`` is not a dtype, holds Python objects, or is unsized.
-    """
-    try:
-        dt = np.dtype(spec)
-    except (TypeError, ValueError) as exc:
-        raise AllocationTypeError(
-            f"not a numpy dtype: {spec!r}",
-            note=str(exc),
-            help='pass a numpy dtype or spec, e.g. np.float32, "f4" or '
-            'np.dtype([("pos", "f4", 3), ("uv", "f4", 2)])',
-        ) from None
-    if dt.hasobject:
-        raise AllocationTypeError(
-            f"dtype {dt} holds Python objects and cannot live in allocator memory",
-            note="object fields are references the garbage collector must see",
-            help="use numeric/structured dtypes here; keep Python objects in a dict or pool_box()",
-        )
-    if dt.itemsize == 0:
-        raise AllocationTypeError(
-            f"dtype {dt} has no size",
-            help='give flexible dtypes a length, e.g. "S16" or "U8"',
-        )
-    return dt
-
-
-def normalize_shape(shape: ShapeLike) -> tuple[tuple[int, ...], int]:
-    """Return ``(shape_tuple, element_count)``.
-
-    Raises:
-        AllocationSizeError: a dimension is negative or not an integer.
-    """
-    dims: tuple[Any, ...]
-    if isinstance(shape, (int, np.integer)):
-        dims = (shape,)
-    else:
-        try:
-            dims = tuple(shape)  # type: ignore[arg-type]
-        except TypeError:
-            raise AllocationSizeError(
-                f"shape {shape!r} is neither an int nor a sequence of ints",
-                help="pass an int or a tuple of ints, e.g. (n, 3)",
-            ) from None
-    count = 1
-    out: list[int] = []
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-            raise AllocationSizeError(
-                f"shape {shape!r} has a non-integer dimension {d!r}",
-                help="pass an int or a tuple of ints, e.g. (n, 3)",
-            )
-        if d < 0:
-            raise AllocationSizeError(
-                f"shape {shape!r} has a negative dimension",
-                help="dimensions must be >= 0",
-            )
-        out.append(int(d))
-        count *= int(d)
-    return tuple(out), count
 
 
 class HandleAllocator:
@@ -601,8 +536,8 @@ class HandleAllocator:
     ) -> tuple[np.dtype[Any], tuple[int, ...], int, int]:
         """Validate a request once; cache it by the objects passed (when hashable)."""
         dt = normalize_dtype(spec)
-        shp, count = normalize_shape(shape)
-        nbytes = count * dt.itemsize
+        shp = normalize_shape(shape)
+        nbytes = dt.itemsize * math.prod(shp)
         if nbytes > self._capacity:
             raise AllocationSizeError(
                 f"a {dt} array of shape {shp} needs {nbytes} bytes, more than the handle "
