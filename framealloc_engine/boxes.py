@@ -15,6 +15,7 @@ frame slot table, released at ``end_frame``).
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -49,14 +50,55 @@ def _read(array: np.ndarray) -> Any:
     return array[()] if array.ndim == 0 else array
 
 
-class FrameBox(Generic[T]):
+class _Box(ABC, Generic[T]):
+    """What every box shares: a value in allocator memory or a held object, checked on use."""
+
+    __slots__ = ("_array", "_object")
+    _kind = "box"
+
+    _array: np.ndarray | None
+    _object: object
+
+    @abstractmethod
+    def _check(self) -> None:
+        """Raise if the box may no longer be used (each kind of box has its own rule)."""
+
+    def _store_object(self, value: object) -> None:
+        self._object = value
+
+    def get(self) -> T:
+        """The boxed value (a numpy scalar for a 0-d value, an array view, or the object)."""
+        self._check()
+        if self._array is None:
+            return self._object  # type: ignore[return-value]
+        return _read(self._array)  # type: ignore[no-any-return]
+
+    def set(self, value: T) -> None:
+        """Replace the value (copied into the same memory for stored values)."""
+        self._check()
+        if self._array is None:
+            self._store_object(value)
+        else:
+            self._array[...] = value
+
+    @property
+    def array(self) -> np.ndarray:
+        """The allocator memory holding the value (checked like ``get``)."""
+        self._check()
+        if self._array is None:
+            raise TypeError(f"this {self._kind} holds a Python object, not raw memory")
+        return self._array
+
+
+class FrameBox(_Box[T]):
     """A value in frame memory, valid until its frame ends.
 
     ``get()`` returns the value (a numpy scalar for a 0-d value, an array view otherwise, or
     the object itself); ``set(v)`` overwrites a stored value in place.
     """
 
-    __slots__ = ("_array", "_generation", "_object", "_seq", "_state")
+    __slots__ = ("_generation", "_seq", "_state")
+    _kind = "frame box"
 
     def __init__(
         self, state: ThreadState, array: np.ndarray | None, obj: object = None
@@ -87,41 +129,19 @@ class FrameBox(Generic[T]):
         state = self._state
         return _get_ident() == state.thread_id and state.box_alive(self._generation, self._seq)
 
-    def get(self) -> T:
-        """The boxed value. Raises FA002 after the frame ended, FA201 from another thread."""
-        self._check()
-        if self._array is None:
-            return self._object  # type: ignore[return-value]
-        return _read(self._array)  # type: ignore[no-any-return]
-
-    def set(self, value: T) -> None:
-        """Replace the value (copied into the same memory for stored values)."""
-        self._check()
-        if self._array is None:
-            self._object = value
-            slot = self._state.frame_objects
-            slot.append(value)
-        else:
-            self._array[...] = value
-
-    @property
-    def array(self) -> np.ndarray:
-        """The frame memory holding the value (checked like ``get``)."""
-        self._check()
-        if self._array is None:
-            raise TypeError("this frame box holds a Python object, not raw memory")
-        return self._array
+    def _store_object(self, value: object) -> None:
+        self._object = value
+        self._state.frame_objects.append(value)  # released with the frame's slot table
 
     def __repr__(self) -> str:
         state = "live" if self.is_valid else "expired"
         return f"<FrameBox {state} gen={self._generation}>"
 
 
-class _OwningBox(Generic[T]):
+class _OwningBox(_Box[T]):
     """Shared behaviour of boxes that own a pool or heap block."""
 
-    __slots__ = ("_array", "_closed", "_free", "_object", "__weakref__")
-    _kind = "box"
+    __slots__ = ("_closed", "_free", "__weakref__")
 
     def __init__(
         self,
@@ -145,29 +165,6 @@ class _OwningBox(Generic[T]):
     def closed(self) -> bool:
         """Whether the box has released its memory."""
         return self._closed
-
-    def get(self) -> T:
-        """The boxed value. Raises FA401 after ``close()``."""
-        self._check()
-        if self._array is None:
-            return self._object  # type: ignore[return-value]
-        return _read(self._array)  # type: ignore[no-any-return]
-
-    def set(self, value: T) -> None:
-        """Replace the value (copied into the same memory for stored values)."""
-        self._check()
-        if self._array is None:
-            self._object = value
-        else:
-            self._array[...] = value
-
-    @property
-    def array(self) -> np.ndarray:
-        """The allocator memory holding the value."""
-        self._check()
-        if self._array is None:
-            raise TypeError(f"this {self._kind} holds a Python object, not raw memory")
-        return self._array
 
     def close(self) -> None:
         """Free the memory now. Closing twice is allowed and does nothing."""
