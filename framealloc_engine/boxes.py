@@ -27,7 +27,7 @@ from framealloc_engine.errors import ClosedBoxError, CrossThreadError, FrameExpi
 if TYPE_CHECKING:
     from framealloc_engine.thread_state import ThreadState
 
-__all__ = ["FrameBox", "HeapBox", "PoolBox", "as_storable_array"]
+__all__ = ["Box", "FrameBox", "HeapBox", "PoolBox", "as_storable_array"]
 
 T = TypeVar("T")
 _get_ident = threading.get_ident
@@ -50,7 +50,7 @@ def _read(array: np.ndarray) -> Any:
     return array[()] if array.ndim == 0 else array
 
 
-class _Box(ABC, Generic[T]):
+class Box(ABC, Generic[T]):
     """What every box shares: a value in allocator memory or a held object, checked on use."""
 
     __slots__ = ("_array", "_object")
@@ -90,7 +90,7 @@ class _Box(ABC, Generic[T]):
         return self._array
 
 
-class FrameBox(_Box[T]):
+class FrameBox(Box[T]):
     """A value in frame memory, valid until its frame ends.
 
     ``get()`` returns the value (a numpy scalar for a 0-d value, an array view otherwise, or
@@ -138,7 +138,7 @@ class FrameBox(_Box[T]):
         return f"<FrameBox {state} gen={self._generation}>"
 
 
-class _OwningBox(_Box[T]):
+class _OwningBox(Box[T]):
     """Shared behaviour of boxes that own a pool or heap block."""
 
     __slots__ = ("_closed", "_free", "__weakref__")

@@ -21,11 +21,11 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass
-from typing import Any, Generic, NewType, Protocol, TypeVar
+from typing import Any, NewType, Protocol, TypeVar
 
 import numpy as np
 
-from framealloc_engine.boxes import as_storable_array
+from framealloc_engine.boxes import Box, as_storable_array
 from framealloc_engine.errors import StaleHandleError
 from framealloc_engine.layout import DTypeSpec, ShapeSpec, layout_of
 
@@ -68,7 +68,7 @@ class _Group:
         self.bytes = 0
 
 
-class GroupMember(Generic[T]):
+class GroupMember(Box[T]):
     """One allocation of a group; valid until the group is freed.
 
     ``get()``/``set()`` read and write the value; ``array`` is the memory itself for
@@ -76,7 +76,8 @@ class GroupMember(Generic[T]):
     checked: its block may already belong to someone else (debug mode makes it read-only).
     """
 
-    __slots__ = ("_array", "_group", "_object", "kind", "nbytes")
+    __slots__ = ("_group", "kind", "nbytes")
+    _kind = "group member"
 
     def __init__(
         self, group: _Group, kind: str, nbytes: int, array: np.ndarray | None, obj: object
@@ -105,34 +106,6 @@ class GroupMember(Generic[T]):
                 note=f"group id {group.id} was freed with all its members",
                 help="copy the data out before freeing the group, or free it later",
             )
-
-    def get(self) -> T:
-        """The value (a numpy scalar for 0-d data, an array view, or the object).
-
-        Raises:
-            StaleHandleError: (FA401) the group was freed.
-        """
-        self._check()
-        array = self._array
-        if array is None:
-            return self._object  # type: ignore[return-value]
-        return array[()] if array.ndim == 0 else array  # type: ignore[return-value]
-
-    def set(self, value: T) -> None:
-        """Overwrite the value (copied into the same memory for stored values)."""
-        self._check()
-        if self._array is None:
-            self._object = value
-        else:
-            self._array[...] = value
-
-    @property
-    def array(self) -> np.ndarray:
-        """The member's memory (checked now; see the class note about keeping it)."""
-        self._check()
-        if self._array is None:
-            raise TypeError("this group member holds a Python object, not raw memory")
-        return self._array
 
     def _release(self) -> None:
         self._array = None
