@@ -7,6 +7,8 @@ pages, so the global limit covers it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from framealloc_engine.allocators.handles import HandleAllocator
 from framealloc_engine.allocators.streaming import StreamingAllocator
@@ -33,23 +35,12 @@ class ScaleApi(ExtensionBase):
             ValueError: a later call asks for a different budget.
             GlobalBudgetExceededError: (FA301) the budget does not fit the global limit.
         """
-        with _create_lock:
-            streaming = self._streaming
-            if streaming is None:
-                budget = DEFAULT_STREAMING_BUDGET if budget_bytes is None else budget_bytes
-                self._reservations.reserve(budget)
-                try:
-                    streaming = StreamingAllocator(budget, debug=self.config.debug)
-                except BaseException:
-                    self._reservations.release(budget)
-                    raise
-                self._streaming = streaming
-            elif budget_bytes is not None and budget_bytes != streaming.budget_bytes:
-                raise ValueError(
-                    f"streaming() already exists with a {streaming.budget_bytes}-byte budget; "
-                    f"got budget_bytes={budget_bytes}"
-                )
-            return streaming
+        streaming: StreamingAllocator = self._singleton(
+            "_streaming", "budget_bytes", budget_bytes, DEFAULT_STREAMING_BUDGET,
+            lambda size: StreamingAllocator(size, debug=self.config.debug),
+            lambda existing: existing.budget_bytes,
+        )  # fmt: skip
+        return streaming
 
     def handles(self, capacity_bytes: int | None = None) -> HandleAllocator:
         """The allocator's :class:`HandleAllocator`, created on first call.
@@ -61,20 +52,37 @@ class ScaleApi(ExtensionBase):
             ValueError: a later call asks for a different capacity.
             GlobalBudgetExceededError: (FA301) the capacity does not fit the global limit.
         """
+        handles: HandleAllocator = self._singleton(
+            "_handles", "capacity_bytes", capacity_bytes, DEFAULT_HANDLE_CAPACITY,
+            lambda size: HandleAllocator(size, debug=self.config.debug),
+            lambda existing: existing.capacity,
+        )  # fmt: skip
+        return handles
+
+    def _singleton(
+        self,
+        attribute: str,
+        argument: str,
+        size: int | None,
+        default: int,
+        create: Callable[[int], Any],
+        size_of: Callable[[Any], int],
+    ) -> Any:
+        # One instance per allocator, its memory reserved against the global limit.
         with _create_lock:
-            handles = self._handles
-            if handles is None:
-                capacity = DEFAULT_HANDLE_CAPACITY if capacity_bytes is None else capacity_bytes
-                self._reservations.reserve(capacity)
+            existing = getattr(self, attribute)
+            if existing is None:
+                size = default if size is None else size
+                self._reservations.reserve(size)
                 try:
-                    handles = HandleAllocator(capacity, debug=self.config.debug)
+                    existing = create(size)
                 except BaseException:
-                    self._reservations.release(capacity)
+                    self._reservations.release(size)
                     raise
-                self._handles = handles
-            elif capacity_bytes is not None and capacity_bytes != handles.capacity:
+                setattr(self, attribute, existing)
+            elif size is not None and size != size_of(existing):
                 raise ValueError(
-                    f"handles() already exists with {handles.capacity} bytes; "
-                    f"got capacity_bytes={capacity_bytes}"
+                    f"{attribute.strip('_')}() already exists with {size_of(existing)} bytes; "
+                    f"got {argument}={size}"
                 )
-            return handles
+            return existing
