@@ -30,10 +30,17 @@ class StackedGraph:
         frames: Frames in view (columns of the series ring buffer).
         colors: One colour per series row, bottom row first.
         background: Colour above the stacks.
+        min_top: The top edge's value is at least this (a frame-time graph keeps its scale
+            when every frame is fast).
     """
 
     def __init__(
-        self, size: tuple[int, int], frames: int, colors: Sequence[RGB], background: RGB
+        self,
+        size: tuple[int, int],
+        frames: int,
+        colors: Sequence[RGB],
+        background: RGB,
+        min_top: int = 0,
     ) -> None:
         width, height = size
         if width < 1 or height < 1 or frames < 1:
@@ -48,6 +55,7 @@ class StackedGraph:
         self._levels = (height - 0.5 - np.arange(height)).astype(np.float64)
         self._start = np.zeros((), np.intp)
         self._scale = np.zeros((), np.float64)
+        self.min_top = min_top
         self.top = 0
 
     def draw(self, alloc: SmartAlloc | AllocResource, values: np.ndarray, start: int) -> int:
@@ -73,7 +81,7 @@ class StackedGraph:
         np.cumsum(picked, axis=0, out=picked)  # int64 in place: a cast would need a buffer
         top = alloc.frame_alloc(np.int64, ())
         np.maximum.reduce(picked[-1], out=top)
-        self.top = int(top)
+        self.top = max(int(top), self.min_top)
         self._scale.fill(height / self.top if self.top > 0 else 0.0)
         stacked = alloc.frame_alloc(np.float64, (rows, width))
         np.multiply(picked, self._scale, out=stacked)

@@ -41,6 +41,10 @@ class SeriesRing:
         """Rows in use (named rows, plus "other" once a name overflowed)."""
         return len(self.names)
 
+    def has(self, name: str) -> bool:
+        """Whether ``name`` has a row."""
+        return name in self._rows
+
     def row(self, name: str) -> int:
         """The row of ``name``, assigning a new one on first sight."""
         row = self._rows.get(name)
@@ -126,10 +130,12 @@ class MemoryHistory:
         tags, phases, kinds = self.tags, self.phases, self.kinds
         tags.values[:, col].fill(0)
         phases.values[:, col].fill(0)
-        for name, values in data.by_tag.items():
-            tags.values[tags.row(name or "(untagged)"), col] += sum(values)
-        for name, values in data.by_phase.items():
-            phases.values[phases.row(name or "(no phase)"), col] += sum(values)
+        for ring, series, unnamed in ((tags, data.by_tag, "(untagged)"),
+                                      (phases, data.by_phase, "(no phase)")):
+            for name, values in series.items():
+                total = sum(values)
+                if total or ring.has(name or unnamed):  # a series starts at its first byte
+                    ring.values[ring.row(name or unnamed), col] += total
         frame = data.by_kind["frame"]
         kinds[0, col] = sum(frame)
         kinds[1, col] = data.by_kind["pool"][-1] if frame else 0
@@ -139,6 +145,11 @@ class MemoryHistory:
     def filled(self) -> int:
         """Columns holding data (at most ``frames``)."""
         return min(self.recorded, self.frames)
+
+    def columns(self) -> list[int]:
+        """Indices of the filled columns, oldest first."""
+        filled, frames = self.filled, self.frames
+        return [(self.head - filled + 1 + i) % frames for i in range(filled)]
 
     def start(self) -> int:
         """Column of the oldest frame in chronological order."""

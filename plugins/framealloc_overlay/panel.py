@@ -31,6 +31,8 @@ PANEL_ALPHA = 200
 MARGIN = 8
 GRAPH_HEIGHT = 40
 TIME_GRAPH_HEIGHT = 22
+#: The frame-time graph's top edge is at least two 60 Hz frames.
+TIME_GRAPH_TOP_US = 33_333
 #: Series colours (Okabe-Ito, colour-blind safe); the last one is "other".
 SERIES_COLORS: tuple[RGB, ...] = (
     (86, 180, 233),
@@ -138,7 +140,7 @@ class OverlayState:
         colors = SERIES_COLORS[:rows - 1] + (SERIES_COLORS[-1],)
         self.graphs = {
             "time": StackedGraph((width, TIME_GRAPH_HEIGHT), self.frame_us.shape[1],
-                                 (ACCENT,), BACKGROUND),
+                                 (ACCENT,), BACKGROUND, min_top=TIME_GRAPH_TOP_US),
             "tags": StackedGraph((width, GRAPH_HEIGHT), frames, colors, BACKGROUND),
             "phases": StackedGraph((width, GRAPH_HEIGHT), frames, colors, BACKGROUND),
         }
