@@ -1,6 +1,7 @@
 """Draw the particles demo's assets procedurally and save them as PNG.
 
-Run from anywhere: ``python assets/make_assets.py`` (rewrites ``assets/particles/*.png``).
+Run from anywhere: ``python assets/make_assets.py [OUT_DIR]`` (rewrites
+``assets/particles/*.png``, or writes them under ``OUT_DIR/particles``).
 Output is deterministic, so regenerating leaves the committed files unchanged. Other demos
 keep their generators in ``assets/make_<demo>.py``.
 """
@@ -8,6 +9,7 @@ keep their generators in ``assets/make_<demo>.py``.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +35,11 @@ BACKGROUND = (6, 8, 20)
 def density_palette(size: int = 256, saturate_at: int = 24) -> np.ndarray:
     """RGB ramp, shape ``(size, 3)`` uint8: entry k is the colour of a pixel k particles hit.
 
-    Entry 0 is the background; the ramp is logarithmic in k and saturates at
-    ``saturate_at`` particles.
+    Entry 0 is the background; the ramp is logarithmic in k, from the first stop at one
+    particle to the last at ``saturate_at`` particles and beyond.
     """
     k = np.arange(size, dtype=np.float64)
-    t = np.clip(np.log1p(k - 1.0, where=k >= 1, out=np.zeros(size)) / np.log1p(saturate_at),
-                0.0, 1.0)
+    t = np.clip(np.log(np.maximum(k, 1.0)) / np.log(saturate_at), 0.0, 1.0)
     positions = np.array([s[0] for s in _STOPS])
     colours = np.array([s[1] for s in _STOPS], dtype=np.float64)
     rgb = np.stack([np.interp(t, positions, colours[:, c]) for c in range(3)], axis=1)
@@ -75,16 +76,19 @@ def _save_rgba(path: Path, rgb: np.ndarray, alpha: np.ndarray) -> None:
     pygame.image.save(surface, str(path))
 
 
-def main() -> int:
-    """Write every particles asset; returns 0."""
-    out = HERE / "particles"
+def main(argv: list[str] | None = None) -> int:
+    """Write every particles asset (into ``argv[0]/particles`` when given, else next to this
+    script); returns 0."""
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0]) if args else HERE
+    out = root / "particles"
     out.mkdir(parents=True, exist_ok=True)
     palette = density_palette()
     _save_rgb(out / "palette.png", palette[:, None, :])  # (x=256, y=1)
     rgb, alpha = attractor_sprite()
     _save_rgba(out / "attractor.png", rgb, alpha)
     for path in sorted(out.iterdir()):
-        print(f"{path.relative_to(HERE)}: {path.stat().st_size} bytes")
+        print(f"{path.relative_to(root)}: {path.stat().st_size} bytes")
     return 0
 
 

@@ -8,7 +8,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SHOWCASE = "core_tour"
+SHOWCASE = "particles"
 
 
 def available() -> list[str]:
