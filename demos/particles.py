@@ -116,7 +116,6 @@ class ParticleSim:
         self._ay = np.zeros((), f32)
         self._row = np.array(self.width, np.intp)
         self._one = np.ones((), np.intp)
-        self._top = np.array(255, np.intp)
         self.elapsed = 0.0
         self.physics_bytes = 0
         self.render_bytes = 0
@@ -197,7 +196,8 @@ class ParticleSim:
 
         Args:
             alloc: Where the index and density temporaries come from.
-            palette: 256 mapped colours; entry k colours a pixel k particles hit.
+            palette: Mapped colours; entry k colours a pixel k particles hit (the last
+                entry every denser pixel).
             rows: Output pixels, C-contiguous, in the palette's pixel format.
         """
         n = self.count
@@ -211,8 +211,7 @@ class ParticleSim:
         np.add(flat, xi, out=flat)
         density.fill(0)
         np.add.at(density.reshape(-1), flat, self._one)
-        np.minimum(density, self._top, out=density)
-        palette.take(density, out=rows, mode="clip")
+        palette.take(density, out=rows, mode="clip")  # "clip": counts past 255 saturate
         self.render_bytes = before - alloc.frame_remaining()
 
 

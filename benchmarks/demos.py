@@ -1,0 +1,207 @@
+"""The particles demo's frame, with frame arenas vs written with plain numpy temporaries.
+
+Run: ``python benchmarks/demos.py`` (headless, about half a minute). One process, one table.
+
+* **ours**: ``demos.particles.ParticleSim``, what the demo runs each frame: 100,000 particles
+  integrated around two attractors (``step``) and counted per pixel into an 800x450 colour
+  buffer (``rasterize``); every temporary is a frame-arena view, ufuncs write with ``out=``,
+  constants are 0-d arrays.
+* **plain**: the same math written the ordinary numpy way: expressions make fresh arrays
+  (``dx = ax - x``, ``np.zeros`` for the density, ``palette[density]``).
+
+Both start from the same particles and must end with the same state (checked). Frame times
+come from interleaved frames (ours, plain, ours, ...), so both see the same machine load
+(wall time; the thread's CPU time is shown too, as it ignores time the thread waited for a
+core on a busy machine);
+allocations and GC collections are counted in separate passes. *numpy allocations* are the
+data buffers numpy allocates (what it reports to tracemalloc's numpy domain), counted by
+``demos._probe.AllocProbe``. A last line measures the whole demo frame (App, systems,
+pygame surface, hidden overlay) headless.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from demos import particles  # noqa: E402
+from demos._harness import DemoOptions, build_demo_app  # noqa: E402
+from demos._probe import AllocProbe  # noqa: E402
+from framealloc_engine import SmartAlloc, tags  # noqa: E402
+
+WARMUP = 60
+FRAMES = 600
+COUNTED = 120
+DT = 1 / 60
+WIDTH, HEIGHT = particles.WIDTH, particles.HEIGHT
+
+
+class Ours:
+    """The demo's simulation, temporaries from the frame arena."""
+
+    def __init__(self, alloc: SmartAlloc, settings: particles.Settings) -> None:
+        self.alloc = alloc
+        self.sim = particles.ParticleSim(alloc, settings, seed=1)
+        self.palette = np.arange(256, dtype=np.uint32) * np.uint32(0x010101)
+        self.rows = np.zeros((HEIGHT, WIDTH), np.uint32)
+
+    def frame(self) -> None:
+        alloc, sim = self.alloc, self.sim
+        alloc.begin_frame()
+        with alloc.phase_scope("physics"), alloc.with_tag(tags.PHYSICS):
+            sim.place_attractors(sim.elapsed + DT)
+            sim.step(alloc, DT)
+        with alloc.phase_scope("render"), alloc.with_tag(tags.RENDERING):
+            sim.rasterize(alloc, self.palette, self.rows)
+        alloc.end_frame()
+
+
+class Plain:
+    """The same math with plain numpy temporaries (fresh arrays, no ``out=``)."""
+
+    def __init__(self, alloc: SmartAlloc, settings: particles.Settings) -> None:
+        self.settings = settings
+        self.sim = particles.ParticleSim(alloc, settings, seed=1)  # same start; its arrays
+        self.palette = np.arange(256, dtype=np.uint32) * np.uint32(0x010101)
+        self.rows = np.zeros((HEIGHT, WIDTH), np.uint32)
+
+    def frame(self) -> None:
+        s, sim = self.settings, self.sim
+        x, y, vx, vy = sim.x, sim.y, sim.vx, sim.vy
+        sim.place_attractors(sim.elapsed + DT)
+        for ax, ay in sim.attractor_xy:
+            dx = ax - x
+            dy = ay - y
+            pull = (s.strength * DT) / (dx * dx + dy * dy + s.softening)
+            vx += dx * pull
+            vy += dy * pull
+        damp = s.damping_per_second**DT
+        for pos, vel, top in ((x, vx, WIDTH - 1), (y, vy, HEIGHT - 1)):
+            vel *= damp
+            pos += vel * DT
+            hit = (pos < 0) | (pos > top)
+            vel[hit] *= -s.restitution
+            pos[:] = np.minimum(np.maximum(pos, 0), top)
+        sim.elapsed += DT
+        flat = y.astype(np.intp) * WIDTH + x.astype(np.intp)
+        density = np.zeros(HEIGHT * WIDTH, np.intp)
+        np.add.at(density, flat, 1)
+        self.rows[...] = self.palette[np.minimum(density, 255)].reshape(HEIGHT, WIDTH)
+
+
+def _timed(ours: Ours, plain: Plain) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Wall and thread-CPU times, shape ``(2 clocks, 2 runners, FRAMES)``, and the GC
+    collections that started during each runner's frames."""
+    times = np.zeros((2, 2, FRAMES))
+    collections = [0, 0]
+    running = [0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections[running[0]] += 1
+
+    gc.callbacks.append(on_gc)
+    wall, cpu = time.perf_counter, time.thread_time
+    try:
+        for i in range(FRAMES):
+            for which, runner in ((0, ours), (1, plain)):
+                running[0] = which
+                start, start_cpu = wall(), cpu()
+                runner.frame()
+                times[0, which, i] = wall() - start
+                times[1, which, i] = cpu() - start_cpu
+    finally:
+        gc.callbacks.remove(on_gc)
+    return times[0], times[1], collections
+
+
+def _counted(runner: Ours | Plain) -> tuple[int, int]:
+    with AllocProbe() as probe:
+        for _ in range(COUNTED):
+            runner.frame()
+    return probe.numpy_allocations, probe.gc_collections
+
+
+def _whole_demo() -> tuple[np.ndarray, int, int]:
+    app = build_demo_app(particles.build, DemoOptions(headless=True, frames=None))
+    probe = AllocProbe()
+    app.thread_hooks.begin.append(probe.install_here)
+    try:
+        for _ in range(WARMUP):
+            app.update()
+        times = np.zeros(FRAMES // 2)
+        for i in range(len(times)):
+            start = time.perf_counter()
+            app.update()
+            times[i] = time.perf_counter() - start
+        with probe:
+            for _ in range(COUNTED):
+                app.update()
+    finally:
+        app.shutdown()
+    return times, probe.numpy_allocations, probe.gc_collections
+
+
+def _row(name: str, ours: float, plain: float | None, fmt: str, goal: str, ratio: bool) -> str:
+    plain_text = format(plain, fmt) if plain is not None else "-"
+    ratio_text = f"{ours / plain:6.2f}" if ratio and plain else f"{'-':>6}"
+    return f"{name:30} {format(ours, fmt):>12} {plain_text:>12} {ratio_text} {goal:>18}"
+
+
+def main() -> None:
+    """Print the table."""
+    settings = particles.Settings.load()
+    alloc = SmartAlloc.with_defaults()
+    ours, plain = Ours(alloc, settings), Plain(alloc, settings)
+    for _ in range(WARMUP):
+        ours.frame()
+        plain.frame()
+    wall, cpu, collections = _timed(ours, plain)
+    t_ours, t_plain = wall
+    np.testing.assert_array_equal(ours.sim.state, plain.sim.state)  # the same simulation
+    np.testing.assert_array_equal(ours.rows, plain.rows)
+    allocs_ours, gc_ours = _counted(ours)
+    allocs_plain, gc_plain = _counted(plain)
+    demo_times, demo_allocs, demo_gc = _whole_demo()
+
+    p50 = (np.percentile(t_ours, 50) * 1e3, np.percentile(t_plain, 50) * 1e3)
+    p99 = (np.percentile(t_ours, 99) * 1e3, np.percentile(t_plain, 99) * 1e3)
+    print(
+        f"particles step + rasterize: {settings.count:,} particles, {WIDTH}x{HEIGHT} pixels; "
+        f"{FRAMES} interleaved frames timed after {WARMUP} warm-up, {COUNTED} counted"
+    )
+    print(f"{'metric':30} {'frame arenas':>12} {'plain numpy':>12} {'ratio':>6} {'goal':>18}")
+    print(_row("frame time p50 (ms)", p50[0], p50[1], ".3f", "ratio < 1 (faster)", True))
+    print(_row("frame time p99 (ms)", p99[0], p99[1], ".3f", "-", True))
+    print(_row("p99 / p50", p99[0] / p50[0], p99[1] / p50[1], ".2f", "<= 1.2 (ours)", False))
+    c50, c99 = np.percentile(cpu, 50, axis=1), np.percentile(cpu, 99, axis=1)
+    print(_row("p99 / p50, thread CPU time", c99[0] / c50[0], c99[1] / c50[1], ".2f",
+               "(less machine noise)", False))
+    print(_row("numpy allocations / frame", allocs_ours / COUNTED, allocs_plain / COUNTED,
+               ".2f", "0 (ours)", False))
+    print(_row("GC collections / frame", gc_ours / COUNTED, gc_plain / COUNTED,
+               ".3f", "0 (ours)", False))
+    print(_row("GC collections while timed", collections[0], collections[1], "d", "0 (ours)",
+               False))
+    d50, d99 = np.percentile(demo_times, 50) * 1e3, np.percentile(demo_times, 99) * 1e3
+    print(
+        f"whole demo frame (App, systems, pygame surface, overlay hidden), headless: "
+        f"p50 {d50:.3f} ms, p99 {d99:.3f} ms (p99/p50 {d99 / d50:.2f}), "
+        f"{demo_allocs / COUNTED:.2f} numpy allocations and {demo_gc / COUNTED:.3f} GC "
+        f"collections per frame"
+    )
+
+
+if __name__ == "__main__":
+    main()
