@@ -9,13 +9,17 @@ import sys
 from pathlib import Path
 
 SHOWCASE = "particles"
+#: Modules of the package that are not demos (shared helpers).
+HELPERS = frozenset({"assets"})
 
 
 def available() -> list[str]:
     """Names of the runnable demo modules in this package."""
     here = Path(__file__).resolve().parent
     return sorted(
-        m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if not m.name.startswith("_") and m.name not in HELPERS
     )
 
 

@@ -26,6 +26,7 @@ def test_core_tour_headless_summary() -> None:
 
 def test_launcher_lists_and_runs(capsys) -> None:  # type: ignore[no-untyped-def]
     assert {"core_tour", "particles"} <= set(available())
+    assert "assets" not in available()  # the asset loader is not a demo
     assert launcher(["--list"]) == 0
     listing = capsys.readouterr().out
     assert "core_tour" in listing
