@@ -82,7 +82,9 @@ class _CountingHandler:
     may outlive any probe, and numpy frees them through it)."""
 
     def __init__(self) -> None:
-        core = getattr(np, "_core", None) or np.core
+        core = getattr(np, "_core", None)  # numpy >= 2; numpy.core before
+        if core is None or not hasattr(core, "_multiarray_umath"):
+            core = np.core
         self._multiarray = core.multiarray
         table = ctypes.cast(
             _API.PyCapsule_GetPointer(core._multiarray_umath._ARRAY_API, None),
