@@ -190,5 +190,5 @@ class SmartAlloc(
             deferred_free_count=sum(s.deferred_sent for s in snaps),
             deferred_pending=sum(s.deferred_pending for s in snaps),
             reserved_bytes=self._reservations.reserved,
-            threads=tuple(s for s in snaps if s.alive),
+            threads=tuple([s for s in snaps if s.alive]),  # no generator: no GC-tracked garbage
         )

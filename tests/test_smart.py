@@ -300,3 +300,21 @@ def test_float_and_bool_shapes_are_refused_even_after_equal_int_shapes(alloc: Sm
         alloc.frame_alloc(np.float32, (2, 2))
         with pytest.raises(AllocationSizeError):
             alloc.frame_alloc(np.float32, (2.0, 2))
+
+
+def test_stats_leaves_the_young_generation_counter_alone() -> None:
+    """Diagnostics call stats() every frame: it must not feed the garbage collector."""
+    import gc
+
+    alloc = SmartAlloc.with_defaults()
+    alloc.stats()
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        for _ in range(1000):
+            alloc.stats()
+        grown = gc.get_count()[0] - before
+    finally:
+        gc.enable()
+    assert grown < 50, grown
