@@ -148,6 +148,9 @@ def _count_frame(
         exits.send(AppExit.success())
 
 
+_SDL_VARIABLES = ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")
+
+
 def build_demo_app(
     build: Callable[[App, DemoOptions], None],
     options: DemoOptions,
@@ -157,7 +160,11 @@ def build_demo_app(
     config: AllocConfig | None = None,
     alloc: SmartAlloc | None = None,
 ) -> App:
-    """An App with the allocator, a window (real or dummy), frame counting and the demo."""
+    """An App with the allocator, a window (real or dummy), frame counting and the demo.
+
+    A headless app sets ``SDL_VIDEODRIVER``/``SDL_AUDIODRIVER`` to ``dummy`` in the process
+    environment (SDL reads them when the window opens); :func:`run_demo` restores them.
+    """
     if options.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -192,17 +199,31 @@ def run_demo(
     config: AllocConfig | None = None,
     details: Callable[[App], dict[str, Any]] | None = None,
 ) -> DemoReport:
-    """Build and run a demo; returns (and unless quiet prints) its report."""
-    alloc = SmartAlloc(config or AllocConfig())
-    alloc.enable_behavior_filter()
-    app = build_demo_app(
-        build, options, size=size, title=f"framealloc-engine: {name}", alloc=alloc
-    )
-    if options.screenshot is not None:
-        app.add_systems(
-            Last, system(_screenshot_on_last_frame).after(_count_frame).on_main_thread()
+    """Build and run a demo; returns (and unless quiet prints) its report.
+
+    The SDL driver variables a headless run sets are restored when the run ends.
+    """
+    saved = {key: os.environ.get(key) for key in _SDL_VARIABLES}
+    try:
+        alloc = SmartAlloc(config or AllocConfig())
+        alloc.enable_behavior_filter()
+        app = build_demo_app(
+            build, options, size=size, title=f"framealloc-engine: {name}", alloc=alloc
         )
-    exit_code = app.run()
+        if options.screenshot is not None:
+            shot = system(_screenshot_on_last_frame).after(_count_frame)
+            if options.overlay:
+                from framealloc_overlay import OverlaySet
+
+                shot = shot.after(OverlaySet)  # the screenshot shows the panel when visible
+            app.add_systems(Last, shot.on_main_thread())
+        exit_code = app.run()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     times = app.resource(FrameTimes)
     samples = np.asarray(times.samples or [0.0])
     stats = alloc.stats()
