@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from tests.demos.support import (
     bright_pixels,
     frames,
     headless_app,
+    load_pixels,
     run_headless,
     run_window,
 )
@@ -331,3 +333,18 @@ def test_stamps_draw_live_bullets_only() -> None:
     assert not red[30, 20]
     assert red[50, 5]
     canvas.blit(dot, (0, 0))  # the canvas is unlocked again
+
+
+def test_generator_reproduces_the_committed_sprites(tmp_path: Path) -> None:
+    source = ROOT / "assets" / "make_bullets.py"
+    spec = importlib.util.spec_from_file_location("make_bullets", source)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.main(tmp_path)
+    committed = ROOT / "assets" / "bullets"
+    assert sorted(p.name for p in written) == sorted(p.name for p in committed.glob("*.png"))
+    for path in written:
+        np.testing.assert_array_equal(load_pixels(path), load_pixels(committed / path.name))
+        assert path.stat().st_size < 2048
