@@ -102,7 +102,7 @@ class Planner:
         scratch: ScratchPool,
         *,
         attempt_budget: int = 160,
-        frame_budget: int = 800,
+        frame_budget: int = 400,
         max_attempts: int = 4,
         long_slice: int = 200,
     ) -> None:
