@@ -11,12 +11,14 @@ import pytest
 from framealloc_engine import (
     MIB,
     AllocConfig,
+    FrameNotActiveError,
     FrameStateError,
     HeapBox,
     PoolBox,
     SmartAlloc,
     TagBudgetExceededError,
 )
+from framealloc_engine.app import AllocResource, App, Last, ResMut, SmartAllocPlugin, Update
 from framealloc_engine.retention import (
     FailureReason,
     FailuresByReason,
@@ -321,3 +323,52 @@ def test_large_promotion_to_the_heap_uses_a_dedicated_region() -> None:
     assert isinstance(item, PromotedHeap)
     assert item.array.sum() == 600_000
     item.close()
+
+
+class Kept:
+    """A resource holding the promoted boxes."""
+
+    def __init__(self) -> None:
+        self.boxes: list[Any] = []
+
+
+def test_promote_retained_inside_an_app() -> None:
+    """Inside an App the plugin ends frames; a Last system promotes with promote_retained()."""
+
+    def make(alloc: AllocResource) -> None:
+        path = alloc.frame_retained(np.int32, 4, RetentionPolicy.PROMOTE_TO_POOL)
+        path[:] = [1, 2, 3, 4]
+
+    def promote(alloc: AllocResource, kept: ResMut[Kept]) -> None:
+        result = alloc.promote_retained()
+        kept.value.boxes.extend(item.box for item in result.promoted)
+        assert result.summary.promoted_pool_count == 1
+
+    app = App().add_plugins(SmartAllocPlugin.default()).init_resource(Kept)
+    app.add_systems(Update, make).add_systems(Last, promote)
+    app.update()
+    app.update()
+    kept = app.resource(Kept)
+    assert [list(box.get()) for box in kept.boxes] == [[1, 2, 3, 4], [1, 2, 3, 4]]
+    alloc = app.resource(AllocResource)
+    assert alloc.last_frame_summary().discarded_count == 0
+    with pytest.raises(AttributeError, match="SmartAllocPlugin"):
+        _ = alloc.end_frame_with_promotions
+    for box in kept.boxes:
+        box.close()
+
+
+def test_retained_after_promote_retained_is_discarded_and_counted() -> None:
+    alloc = SmartAlloc.with_defaults()
+    alloc.begin_frame()
+    alloc.frame_retained(np.int32, 4, RetentionPolicy.PROMOTE_TO_POOL)
+    first = alloc.promote_retained()
+    assert len(first.promoted) == 1
+    alloc.frame_retained(np.int32, 8, RetentionPolicy.PROMOTE_TO_POOL)
+    alloc.end_frame()
+    summary = alloc.last_frame_summary()
+    assert (summary.promoted_pool_count, summary.discarded_count) == (1, 1)
+    assert summary.discarded_bytes == 32
+    first.close()
+    with pytest.raises(FrameNotActiveError):
+        alloc.promote_retained()

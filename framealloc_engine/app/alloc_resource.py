@@ -23,7 +23,15 @@ __all__ = ["AllocResource"]
 
 T = TypeVar("T")
 
-_LIFECYCLE = frozenset({"begin_frame", "end_frame", "frame_scope"})
+_LIFECYCLE = frozenset(
+    {
+        "begin_frame",
+        "end_frame",
+        "frame_scope",
+        "end_frame_with_promotions",
+        "end_frame_with_summary",
+    }
+)
 
 
 class AllocResource:

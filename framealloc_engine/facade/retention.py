@@ -21,6 +21,7 @@ from framealloc_engine.boxes import HeapBox, PoolBox
 from framealloc_engine.errors import (
     AllocationSizeError,
     BudgetExceededError,
+    FrameNotActiveError,
     FrameStateError,
     StaleHandleError,
 )
@@ -95,13 +96,23 @@ class _ThreadRetention:
     tally: _Tally | None = None
 
 
-def _summary(tally: _Tally | None, state: ThreadState) -> FrameSummary:
-    by_tag = {k: v.copy() for k, v in state.last_frame_by_tag.items()}
-    by_phase = {k: v.copy() for k, v in state.last_frame_by_phase.items()}
+def _summary(tally: _Tally | None, state: ThreadState, *, so_far: bool = False) -> FrameSummary:
+    # The last ended frame's summary, or (so_far) the active frame's up to now.
+    if so_far:
+        state.flush_attribution()
+        by_tag: dict[str, KindCounts] = {}
+        by_phase: dict[str, KindCounts] = {}
+        for (tag, phase), counts in state.frame_buckets.items():
+            by_tag.setdefault(tag, KindCounts()).add(counts)
+            by_phase.setdefault(phase, KindCounts()).add(counts)
+        frame = state.frame_number
+    else:
+        by_tag = {k: v.copy() for k, v in state.last_frame_by_tag.items()}
+        by_phase = {k: v.copy() for k, v in state.last_frame_by_phase.items()}
+        frame = state.frame_number - (1 if state.arena.active else 0)
     total = KindCounts()
     for counts in by_tag.values():
         total.add(counts)
-    frame = state.frame_number - (1 if state.arena.active else 0)
     if tally is None or tally.frame_number != frame:
         tally = _Tally(frame)
     f = tally.failures
@@ -148,8 +159,8 @@ class RetentionApi(FacadeBase):
         tally = record.tally
         if tally is None or tally.frame_number != state.frame_number:
             tally = record.tally = _Tally(state.frame_number)
-            for item in self._live_pending(state, record):
-                tally.add("discarded", item.meta.size)
+        for item in self._live_pending(state, record):
+            tally.add("discarded", item.meta.size)
         record.pending = []
 
     @staticmethod
@@ -227,6 +238,26 @@ class RetentionApi(FacadeBase):
 
     # --- ending the frame ----------------------------------------------------------------------
 
+    def promote_retained(self) -> PromotionResult:
+        """Promote this thread's pending retained allocations now, without ending the frame.
+
+        The way to promote inside an engine ``App``, whose ``SmartAllocPlugin`` ends frames
+        itself: call it from a system in ``Last`` (``alloc.promote_retained()``). The summary
+        covers the frame so far; allocations retained after the call are pending again (a
+        plain frame end discards and counts them).
+
+        Raises:
+            FrameNotActiveError: (FA001) no frame is active on this thread.
+        """
+        state = self._tls.state
+        if not state.arena.active:
+            raise FrameNotActiveError(
+                "promote_retained() used outside an active frame",
+                note="retained allocations live in the active frame until it ends",
+            )
+        promoted, tally = self._promote_pending(state)
+        return PromotionResult(promoted, _summary(tally, state, so_far=True))
+
     def end_frame_with_promotions(self) -> PromotionResult:
         """End the frame, promoting every pending retained allocation first.
 
@@ -243,10 +274,17 @@ class RetentionApi(FacadeBase):
                 "end_frame_with_promotions() called with no active frame",
                 help="call begin_frame() first (each thread begins and ends its own frames)",
             )
+        promoted, tally = self._promote_pending(state)
+        cast("FrameApi", self).end_frame()
+        return PromotionResult(promoted, _summary(tally, state))
+
+    def _promote_pending(self, state: ThreadState) -> tuple[list[PromotedAllocation], _Tally]:
         record = self._retention(state)
         pending = self._live_pending(state, record)
         record.pending = []
-        tally = record.tally = _Tally(state.frame_number)
+        tally = record.tally
+        if tally is None or tally.frame_number != state.frame_number:
+            tally = record.tally = _Tally(state.frame_number)
         promoted: list[PromotedAllocation] = []
         for item in pending:
             if item.meta.policy.kind is RetentionKind.DISCARD:
@@ -255,8 +293,7 @@ class RetentionApi(FacadeBase):
             outcome = self._promote_attributed(state, item)
             tally.record(outcome, item.meta.size)
             promoted.append(outcome)
-        cast("FrameApi", self).end_frame()
-        return PromotionResult(promoted, _summary(tally, state))
+        return promoted, tally
 
     def end_frame_with_summary(self) -> FrameSummary:
         """End the frame with promotions and return only the summary.
