@@ -87,6 +87,7 @@ class ArenaCanvas:
     offsets: np.ndarray
     colors: np.ndarray
     consts: DrawConstants
+    legend: tuple[tuple[int, int, int], ...]
 
     @classmethod
     def create(cls, alloc: SmartAlloc, cfg: ArenaConfig) -> ArenaCanvas:
@@ -112,6 +113,8 @@ class ArenaCanvas:
         packed = _pack(rgb)  # (kinds, 7, 7)
         packed = np.where(alpha > 0, packed, floor)
         colors[...] = packed[:, ys, xs].T
+        centre = rgb[:, SPRITE // 2, SPRITE // 2 + 2]  # each kind's body colour (not its eye)
+        legend = tuple((int(r), int(g), int(b)) for r, g, b in centre)
         return cls(
             pixels,
             pixels.reshape(-1),
@@ -120,6 +123,7 @@ class ArenaCanvas:
             offsets,
             colors,
             DrawConstants(alloc, cfg),
+            legend,
         )
 
 
@@ -207,6 +211,7 @@ def draw_panel(
     brains: Res[Brains],
     arena: Res[ArenaConfig],
     panel: ResMut[PanelState],
+    canvas: Res[ArenaCanvas],
     alloc: AllocResource,
     time: Time,
 ) -> None:
@@ -307,3 +312,9 @@ def draw_panel(
     )
     for box in links.value.mailboxes:
         text(f"{box.name}: {box.taken}/{box.posted}", DIM, small)
+    y = cfg.height - 64
+    labels = ("prey", "prey: fleeing or touching", "hunter")
+    for color, label in zip(canvas.value.legend, labels, strict=True):
+        pygame.draw.circle(surface, color, (x + 5, y + 7), 4)
+        surface.blit(small.render(label, True, DIM), (x + 16, y))
+        y += small.get_linesize() + 2
