@@ -33,10 +33,19 @@ T = TypeVar("T")
 _get_ident = threading.get_ident
 
 
+_STORABLE = (int, float, complex, bool, str, bytes, np.generic, tuple, list)
+
+
 def as_storable_array(value: object) -> np.ndarray | None:
-    """``value`` as an array that raw memory can hold, or ``None`` for other objects."""
+    """``value`` as an array that raw memory can hold, or ``None`` for other objects.
+
+    Only numbers, strings, numpy values and tuples/lists are tried: anything else is an
+    object (without building a throwaway object array to find out).
+    """
     if isinstance(value, np.ndarray):
         return None if value.dtype.hasobject else value
+    if not isinstance(value, _STORABLE):
+        return None
     try:
         array = np.asarray(value)
     except (ValueError, TypeError):

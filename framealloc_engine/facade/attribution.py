@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -113,19 +113,49 @@ class AttributionApi(FacadeBase):
         stack = self._tls.state.phase_stack
         return stack[-1] if stack else None
 
-    def phase_stats(self) -> dict[str, KindCounts]:
-        """Per-phase counts of this thread's last completed frame (``""``: no phase)."""
-        return {k: v.copy() for k, v in self._tls.state.last_frame_by_phase.items()}
+    def phase_stats(self, all_threads: bool = False) -> dict[str, KindCounts]:
+        """Per-phase counts of the last completed frame (``""``: no phase).
 
-    def tag_stats(self) -> dict[str, KindCounts]:
-        """Per-tag-path counts of this thread's completed frames plus the current one."""
-        state = self._tls.state
-        state.flush_attribution()
-        totals = {k: v.copy() for k, v in state.tag_totals.items()}
-        for (tag, _phase), counts in state.frame_buckets.items():
-            totals.setdefault(tag, KindCounts()).add(counts)
+        Args:
+            all_threads: Sum the last frames of every thread (live and exited) instead of
+                only the calling thread's.
+        """
+        return _summed(s.last_frame_by_phase for s in self._attribution_states(all_threads))
+
+    def tag_stats(self, all_threads: bool = False) -> dict[str, KindCounts]:
+        """Per-tag-path counts of completed frames plus the current one.
+
+        Args:
+            all_threads: Sum every thread. Another thread's counts include what it has
+                charged so far: its open tag or phase segment is charged when that changes
+                or its frame ends.
+        """
+        states = self._attribution_states(all_threads)
+        self._tls.state.flush_attribution()
+        totals = _summed(s.tag_totals for s in states)
+        for state in states:
+            for (tag, _phase), counts in list(state.frame_buckets.items()):
+                totals.setdefault(tag, KindCounts()).add(counts)
         return totals
 
-    def frame_tag_stats(self) -> dict[str, KindCounts]:
-        """Per-tag-path counts of this thread's last completed frame."""
-        return {k: v.copy() for k, v in self._tls.state.last_frame_by_tag.items()}
+    def frame_tag_stats(self, all_threads: bool = False) -> dict[str, KindCounts]:
+        """Per-tag-path counts of the last completed frame (of every thread if asked)."""
+        return _summed(s.last_frame_by_tag for s in self._attribution_states(all_threads))
+
+    def _attribution_states(self, all_threads: bool) -> list[ThreadState]:
+        if not all_threads:
+            return [self._tls.state]
+        with self._threads_lock:
+            return [*self._threads.values(), *self._retired]
+
+
+def _summed(tables: Iterable[dict[str, KindCounts]]) -> dict[str, KindCounts]:
+    total: dict[str, KindCounts] = {}
+    for table in tables:
+        for key, counts in list(table.items()):
+            entry = total.get(key)
+            if entry is None:
+                total[key] = counts.copy()
+            else:
+                entry.add(counts)
+    return total

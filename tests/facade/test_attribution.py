@@ -282,3 +282,28 @@ def test_tags_and_phases_are_per_thread(alloc: SmartAlloc) -> None:
     assert alloc.tag_path() == ""
     assert alloc.current_phase is None
     assert alloc.tag_stats() == {}
+
+
+def test_stats_summed_over_threads() -> None:
+    import threading
+
+    alloc = SmartAlloc.with_defaults()
+
+    def work(tag: str, n: int) -> None:
+        with alloc.frame_scope(), alloc.phase_scope("update"), alloc.with_tag(tag):
+            alloc.frame_alloc(np.uint8, n)
+
+    threads = [
+        threading.Thread(target=work, args=("ai", 32)),
+        threading.Thread(target=work, args=("physics", 64)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    work("ai", 16)
+    assert alloc.frame_tag_stats()["ai"].frame_bytes == 16  # this thread only
+    summed = alloc.frame_tag_stats(all_threads=True)
+    assert (summed["ai"].frame_bytes, summed["physics"].frame_bytes) == (48, 64)
+    assert alloc.phase_stats(all_threads=True)["update"].frame_count == 3
+    assert alloc.tag_stats(all_threads=True)["ai"].frame_count == 2
