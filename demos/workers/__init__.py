@@ -21,7 +21,7 @@ from demos._harness import DemoOptions, demo_main
 from demos.assets import load_json
 from demos.workers.links import BarrierProbe, Links, ThreadLedger
 from demos.workers.render import PANEL_W, ArenaCanvas, PanelState, draw_agents, draw_panel
-from demos.workers.sim import ArenaConfig, Bodies, Brains
+from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import DT, ai_system, physics_system
 from framealloc_engine import MIB, BudgetExceededPolicy, ThreadBudgetConfig
 from framealloc_engine.app import AllocResource, App, ExecutorSettings, Update, system

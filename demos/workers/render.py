@@ -15,7 +15,7 @@ import pygame
 from demos.assets import asset_path
 from demos.workers.consts import ConstantPool
 from demos.workers.links import BarrierProbe, Links, ThreadLedger
-from demos.workers.sim import ArenaConfig, Bodies, Brains
+from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import AI, PHYSICS
 from framealloc_engine import SmartAlloc
 from framealloc_engine.app import AllocResource, Res, ResMut, Time

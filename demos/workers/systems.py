@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from demos.workers.ai import ai_step
 from demos.workers.links import Links, ThreadLedger
-from demos.workers.sim import ArenaConfig, Bodies, Brains, ai_step, physics_step
+from demos.workers.physics import physics_step
+from demos.workers.state import ArenaConfig, Bodies, Brains
 from framealloc_engine import tags
 from framealloc_engine.app import AllocResource, Res, ResMut, Time
 

@@ -21,7 +21,7 @@ from demos._probe import AllocProbe
 from demos.workers import ARENA_ORIGIN, BUDGET, SIZE, build
 from demos.workers.links import BarrierProbe, Links, Mailbox, Packet, ThreadLedger
 from demos.workers.render import PANEL_W
-from demos.workers.sim import ArenaConfig, Bodies, Brains
+from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import AI, PHYSICS
 from framealloc_engine import SmartAlloc, StrictModeGuard, TransferError
 from framealloc_engine.app import AllocResource, App
