@@ -101,9 +101,10 @@ class Hud:
     Attributes:
         visible: Chunks in view this frame.
         visible_ready: Of those, READY (drawn from stream memory).
-        drawn_bytes: Stream bytes copied to the canvas this frame.
+        drawn_bytes: Stream bytes of the chunks drawn this frame.
         biome: Biome under the view's centre.
         font: The HUD font (created on the first frame, once pygame is initialised).
+        placeholders: ``(chunk, x, y)`` of the chunks in view that are not READY.
     """
 
     visible: int = 0
