@@ -9,12 +9,13 @@
 
 Memory safety comes first: frame memory is reset by its own thread's ``end_frame`` (and
 rollbacks), so a handle never points into the sender's arena. ``frame_box_for_transfer``
-copies a numpy-representable value once into a buffer the handle owns (any other object is
-held by reference), so an in-flight transfer stays receivable after the sender's frame ended.
-``receive()`` then copies the bytes into the *receiver's* frame arena when the receiver has a
-frame active (valid until the receiver's ``end_frame``, like any frame allocation), and
-otherwise hands over the handle's own buffer (no copy; the receiver owns it).
-``receive_owned()`` always hands over the buffer.
+copies a numpy-representable value once into a heap block the handle owns (any other object
+is held by reference), so an in-flight transfer stays receivable after the sender's frame
+ended. ``receive()`` then copies the bytes into the *receiver's* frame arena when the receiver
+has a frame active (valid until the receiver's ``end_frame``, like any frame allocation; no
+numpy allocation on either side), and otherwise into a plain numpy array the receiver owns.
+``receive_owned()`` always returns such a plain array. The heap block is freed as soon as the
+value is taken, cancelled, or the handle is dropped.
 
 States: ``OWNED`` (created), ``IN_FLIGHT`` (``send()`` called), ``RECEIVED`` (``receive()``
 returned), ``CONSUMED`` (``receive_owned()`` returned or the sender ``cancel()`` ed it).
@@ -102,6 +103,10 @@ class _Receiver(Protocol):
     @property
     def frame_alloc(self) -> Any: ...
 
+    def heap_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray: ...
+
+    def heap_free(self, array: np.ndarray) -> None: ...
+
 
 class TransferRegistry:
     """Counts transfers and reports them to lifecycle tracking.
@@ -160,8 +165,15 @@ class TransferRegistry:
             warnings.warn(message, ResourceWarning, stacklevel=2)
 
     def create(self, alloc: _Receiver, value: T, stored: np.ndarray | None) -> TransferHandle[T]:
-        """A handle capturing ``value`` (``stored``: its array form, copied here)."""
-        buffer = None if stored is None else np.array(stored, copy=True)
+        """A handle capturing ``value`` (``stored``: its array form, copied here).
+
+        The copy lives on the allocator's heap (no numpy allocation); the handle frees it
+        when the value is received, cancelled, or the handle is dropped.
+        """
+        buffer = None
+        if stored is not None:
+            buffer = alloc.heap_alloc(stored.dtype, stored.shape)
+            buffer[...] = stored
         size = 0 if buffer is None else buffer.nbytes
         transfer_id = self._initiate(size)
         held = None if buffer is not None else value
@@ -256,8 +268,8 @@ class TransferHandle(Generic[T]):
         """Take the value on the calling thread (once).
 
         Returns a numpy scalar for a 0-d value, an array for array values -- in the caller's
-        frame arena if it has a frame active, else the handle's buffer, now the caller's --
-        or the object itself.
+        frame arena if it has a frame active, else a plain numpy copy the caller owns -- or
+        the object itself.
 
         Raises:
             TransferError: (FA401) already received or consumed.
@@ -275,7 +287,7 @@ class TransferHandle(Generic[T]):
                 target[...] = buffer
                 value = _read(target)
             else:
-                value = _read(buffer)
+                value = _read(buffer.copy())
             self._finish(TransferState.RECEIVED)
             self._received = True
         self._registry._complete(self._id, self._origin, self._size)
@@ -290,7 +302,7 @@ class TransferHandle(Generic[T]):
         with self._lock:
             self._check_receivable("receive_owned()")
             buffer = self._buffer
-            value: Any = self._object if buffer is None else _read(buffer)
+            value: Any = self._object if buffer is None else _read(buffer.copy())
             self._finish(TransferState.CONSUMED)
             self._received = True
         self._registry._complete(self._id, self._origin, self._size)
@@ -305,7 +317,7 @@ class TransferHandle(Generic[T]):
         with self._lock:
             self._check_receivable("cancel()")
             buffer = self._buffer
-            value: Any = self._object if buffer is None else _read(buffer)
+            value: Any = self._object if buffer is None else _read(buffer.copy())
             self._finish(TransferState.CONSUMED)
         self._registry._cancel()
         return value  # type: ignore[no-any-return]
@@ -316,8 +328,11 @@ class TransferHandle(Generic[T]):
 
     def _finish(self, state: TransferState) -> None:
         self._state = state
+        buffer = self._buffer
         self._buffer = None
         self._object = None
+        if buffer is not None:
+            self._alloc.heap_free(buffer)
 
     def _stale(self, what: str) -> TransferError:
         return TransferError(
@@ -329,6 +344,10 @@ class TransferHandle(Generic[T]):
     def __del__(self) -> None:
         state = getattr(self, "_state", None)
         if state is TransferState.OWNED or state is TransferState.IN_FLIGHT:
+            buffer = self._buffer
+            self._buffer = None
+            if buffer is not None:
+                self._alloc.heap_free(buffer)  # the captured copy goes back to the heap
             self._registry._drop(self._id, self._origin_name, state)
 
     def __repr__(self) -> str:

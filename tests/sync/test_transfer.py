@@ -201,3 +201,26 @@ def test_lifecycle_events_for_transfers() -> None:
     assert receiver is not None
     assert receiver.transfers_received == 1
     assert "TransferHandle" in repr(handle)
+
+
+def test_the_captured_copy_lives_on_the_heap_and_is_freed() -> None:
+    import gc
+
+    alloc = SmartAlloc.with_defaults()
+    with alloc.frame_scope():
+        values = alloc.frame_alloc(np.float32, 256)
+        values[:] = 7
+        handle = alloc.frame_box_for_transfer(values)
+        assert alloc.stats().heap_allocated == 1024  # the copy: allocator memory, not numpy
+    with alloc.frame_scope():
+        received = handle.receive()
+        assert float(received.sum()) == 7 * 256
+        assert alloc.stats().heap_allocated == 0
+    dropped = alloc.frame_box_for_transfer(np.arange(8.0))
+    assert alloc.stats().heap_allocated == 64
+    del dropped
+    gc.collect()
+    assert alloc.stats().heap_allocated == 0
+    cancelled = alloc.frame_box_for_transfer(np.arange(4))
+    assert list(cancelled.cancel()) == [0, 1, 2, 3]
+    assert alloc.stats().heap_allocated == 0
