@@ -450,6 +450,24 @@ class StreamingAllocator:
                 self._release(entry)
             del self._entries[stream_id]
 
+    def set_priority(self, stream_id: int, priority: StreamPriority) -> StreamPriority:
+        """Change an entry's priority in place (no copy, no eviction); returns the old one.
+
+        The new priority decides what later reservations may evict: raising it protects a
+        chunk the camera approaches, lowering it makes a distant one the first to go.
+
+        Raises:
+            StaleHandleError: unknown or freed id (FA401).
+            TypeError: ``priority`` is not a StreamPriority.
+        """
+        if not isinstance(priority, StreamPriority):
+            raise TypeError(f"priority must be a StreamPriority, got {priority!r}")
+        with self._lock:
+            entry = self._get(stream_id)
+            old = entry.priority
+            entry.priority = priority
+            return old
+
     def set_eviction_callback(self, fn: EvictionCallback | None) -> None:
         """Call ``fn(StreamEviction)`` for each evicted entry (``None`` to stop).
 

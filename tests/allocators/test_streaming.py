@@ -539,3 +539,21 @@ class StreamingMachine(RuleBasedStateMachine):
 
 
 TestStreamingMachine = StreamingMachine.TestCase
+
+
+def test_set_priority_changes_what_may_be_evicted() -> None:
+    streaming = StreamingAllocator(4096)
+    near = streaming.reserve(2048, StreamPriority.LOW)
+    far = streaming.reserve(2048, StreamPriority.HIGH)
+    for sid in (near, far):
+        streaming.begin_load(sid)
+        streaming.finish_load(sid)
+    assert streaming.set_priority(near, StreamPriority.CRITICAL) is StreamPriority.LOW
+    assert streaming.set_priority(far, StreamPriority.LOW) is StreamPriority.HIGH
+    streaming.reserve(2048, StreamPriority.NORMAL)  # evicts the demoted entry, not the other
+    assert streaming.state(far) is StreamState.EVICTED
+    assert streaming.state(near) is StreamState.READY
+    with pytest.raises(TypeError):
+        streaming.set_priority(near, 3)  # type: ignore[arg-type]
+    with pytest.raises(StaleHandleError):
+        streaming.set_priority(999, StreamPriority.LOW)
