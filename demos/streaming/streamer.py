@@ -14,11 +14,10 @@ ring                  priority      what happens
 ``d > 4``             --            freed ("unloaded") by the demo
 ====================  ============  =================================================
 
-A priority is fixed at ``reserve`` time, so when the camera moves a READY chunk is
-*re-prioritised*: a new entry is reserved at the new priority while the old one is
-``pinned`` (neither moved nor evicted), the bytes are copied, and the old id is freed.
-Reservations that do not fit evict lower-priority READY chunks; the allocator's eviction
-callback reports them, the demo frees their ids and flashes them on the minimap.
+When the camera moves, a READY chunk is *re-prioritised* in place with
+``StreamingAllocator.set_priority`` (no copy). Reservations that do not fit evict
+lower-priority READY chunks; the allocator's eviction callback reports them, the demo frees
+their ids and flashes them on the minimap.
 
 Loading is a per-frame system with a byte budget: ``begin_load`` → the tile map, then one
 row of tiles per step (``report_progress`` after each) → ``finish_load``. Nothing here keeps
@@ -110,7 +109,7 @@ class StreamingSettings:
         budget_slots: Chunks the streaming budget holds (its bytes: ``slots * ENTRY_BYTES``).
         load_bytes_per_frame: The loader's bandwidth, bytes per frame.
         queue_depth: Chunks reserved ahead of the loader.
-        retier_per_frame: Re-prioritisations (copies) per frame at most.
+        retier_per_frame: Re-prioritisations per frame at most.
         flash_frames: How long an evicted chunk flashes.
     """
 
@@ -246,7 +245,7 @@ class ChunkStreamer:
                 t = tier_of(d)
                 if t > best_tier or (t == best_tier and t >= 0 and d < best_d):
                     best, best_tier, best_d = c, t, d
-        if best < 0 or best_tier < 0 or not self._can_reserve(best_tier, -1):
+        if best < 0 or best_tier < 0 or not self._can_reserve(best_tier):
             return False
         try:
             sid = self.streaming.reserve_tagged(ENTRY_BYTES, PRIORITIES[best_tier], "chunk")
@@ -263,48 +262,22 @@ class ChunkStreamer:
         self._drain_evictions()
         return True
 
-    def _can_reserve(self, tier: int, pinned: int) -> bool:
+    def _can_reserve(self, tier: int) -> bool:
         """Whether a reservation at ``tier`` fits: a free slot, or a READY chunk of a lower
-        tier to evict (``pinned``, being copied, cannot be). Every entry has the same size,
-        so free space is never fragmented below one chunk."""
+        tier to evict. Every entry has the same size, so free space is never fragmented
+        below one chunk."""
         if len(self.resident) < self.slots:
             return True
-        for t in range(tier):
-            n = self.ready_by_tier[t]
-            if pinned >= 0 and self.prio[pinned] == t:
-                n -= 1
-            if n > 0:
-                return True
-        return False
+        return any(self.ready_by_tier[t] > 0 for t in range(tier))
 
     def _retier(self, c: int, tier: int) -> int:
-        """Move READY chunk ``c`` to a new entry at ``tier`` (copying its bytes while the old
-        entry is pinned). A demotion that does not fit drops the chunk. Returns 1 if a copy
-        was made."""
+        """Give READY chunk ``c`` the priority of ``tier`` in place
+        (``StreamingAllocator.set_priority``: no copy, nothing evicted). Returns 1 if the
+        priority changed."""
         old_tier = self.prio[c]
         if tier == old_tier:
             return 0
-        if not self._can_reserve(tier, c):
-            if tier < old_tier:
-                self._release(c)
-                self.dropped += 1
-            return 0
-        streaming = self.streaming
-        old = self.sid[c]
-        with streaming.pinned(old) as src:
-            if src is None:  # pragma: no cover - only READY chunks are re-prioritised
-                return 0
-            try:
-                new = streaming.reserve_tagged(ENTRY_BYTES, PRIORITIES[tier], "chunk")
-            except StreamBudgetError:
-                self.failed += 1
-                return 0
-            np.copyto(streaming.begin_load(new), src)
-            streaming.finish_load(new)
-        streaming.free(old)
-        del self.by_sid[old]
-        self.by_sid[new] = c
-        self.sid[c] = new
+        self.streaming.set_priority(self.sid[c], PRIORITIES[tier])
         self.prio[c] = tier
         self.ready_by_tier[old_tier] -= 1
         self.ready_by_tier[tier] += 1
@@ -312,7 +285,6 @@ class ChunkStreamer:
             self.promotions += 1
         else:
             self.demotions += 1
-        self._drain_evictions()
         return 1
 
     def _release(self, c: int) -> None:
