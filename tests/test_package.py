@@ -50,3 +50,21 @@ def test_allocator_does_not_import_pygame() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_importing_the_package_is_lazy() -> None:
+    """``import framealloc_engine`` imports neither numpy nor the features until used."""
+    code = (
+        "import sys, framealloc_engine as fe\n"
+        "assert 'numpy' not in sys.modules\n"
+        "assert 'framealloc_engine.smart' not in sys.modules\n"
+        "fe.SmartAlloc\n"
+        "assert 'framealloc_engine.smart' in sys.modules\n"
+        "print(sorted(set(fe.__all__) - set(dir(fe))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
