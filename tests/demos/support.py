@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import os
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,6 +46,9 @@ from framealloc_engine import StrictModeGuard
 from framealloc_engine.app import App
 
 __all__ = [
+    "ROOT",
+    "load_generator",
+    "run_command",
     "DemoRun",
     "SteadyState",
     "assert_steady_state_clean",
@@ -301,3 +307,30 @@ def frames(app: App, n: int) -> None:
     """Run ``n`` frames."""
     for _ in range(n):
         app.update()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_command(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m demos ...`` in a fresh interpreter from the repository root (the way a
+    player runs it), with only the repository and its plugins on the path."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"PATH": "", "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"},
+        check=False,
+    )
+
+
+def load_generator(name: str) -> ModuleType:
+    """The asset generator script ``assets/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "assets" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +29,9 @@ from tests.demos.support import (
     bright_pixels,
     frames,
     headless_app,
+    load_generator,
     load_pixels,
+    run_command,
     run_headless,
     run_window,
 )
@@ -174,18 +172,10 @@ def test_phases_and_tags_split_the_frame(app_and_alloc: tuple[App, SmartAlloc]) 
 
 
 def test_launcher_lists_and_runs_it() -> None:
-    paths = os.pathsep.join([str(ROOT), str(ROOT / "plugins")])
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYTHONPATH": paths}
-    listed = subprocess.run(
-        [sys.executable, "-m", "demos", "--list"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False,
-    )
+    listed = run_command("demos", "--list", timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert "bullets" in listed.stdout
-    result = subprocess.run(
-        [sys.executable, "-m", "demos", "bullets", "--headless", "--frames", "90"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env, check=False,
-    )
+    result = run_command("demos", "bullets", "--headless", "--frames", "90")
     assert result.returncode == 0, result.stderr
     assert "bullets: 90 frames" in result.stdout
     assert "behaviour warnings: 0" in result.stdout
@@ -336,13 +326,7 @@ def test_stamps_draw_live_bullets_only() -> None:
 
 
 def test_generator_reproduces_the_committed_sprites(tmp_path: Path) -> None:
-    source = ROOT / "assets" / "make_bullets.py"
-    spec = importlib.util.spec_from_file_location("make_bullets", source)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    written = module.main(tmp_path)
+    written = load_generator("make_bullets").main(tmp_path)
     committed = ROOT / "assets" / "bullets"
     assert sorted(p.name for p in written) == sorted(p.name for p in committed.glob("*.png"))
     for path in written:

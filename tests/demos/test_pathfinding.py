@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import heapq
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -35,6 +33,7 @@ from tests.demos.support import (
     bright_pixels,
     frames,
     headless_app,
+    load_generator,
     load_pixels,
     run_headless,
     run_window,
@@ -101,15 +100,6 @@ def fingerprint(app: App) -> tuple[object, ...]:
         agents.records["state"].tobytes(),
         agents.arrived,
     )
-
-
-def generator(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "assets" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- whole runs -----------------------------------------------------------------------------
@@ -197,7 +187,7 @@ def test_same_seed_same_walk_any_executor() -> None:
 
 
 def test_generator_reproduces_the_committed_assets(tmp_path: Path) -> None:
-    written = generator("make_pathfinding").main(tmp_path)
+    written = load_generator("make_pathfinding").main(tmp_path)
     assert [p.name for p in written] == ["map.txt", "tiles.png", "agents.png"]
     committed = ROOT / "assets" / "pathfinding"
     assert (tmp_path / "map.txt").read_text() == (committed / "map.txt").read_text()

@@ -3,13 +3,9 @@ loaded bytes, steady-state frames, the camera and the assets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pygame
@@ -51,7 +47,9 @@ from tests.demos.support import (
     assert_steady_state_clean,
     bright_pixels,
     frames,
+    load_generator,
     load_pixels,
+    run_command,
     run_headless,
     run_window,
 )
@@ -342,15 +340,7 @@ def test_headless_camera_orbit_is_deterministic_and_stays_in_the_world(app: App)
 
 def test_launcher_and_command_line() -> None:
     assert "streaming" in available()
-    result = subprocess.run(
-        [sys.executable, "-m", "demos.streaming", "--headless", "--frames", "30"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "", "PYTHONPATH": f"{ROOT}{':'}{ROOT / 'plugins'}"},
-        check=False,
-    )
+    result = run_command("demos.streaming", "--headless", "--frames", "30")
     assert result.returncode == 0, result.stderr
     assert "streaming: 30 frames" in result.stdout
     assert "failed reservations: 0" in result.stdout
@@ -359,17 +349,8 @@ def test_launcher_and_command_line() -> None:
 # --- assets -----------------------------------------------------------------------------------
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_streaming", ASSETS / "make_streaming.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generator_reproduces_the_committed_assets(tmp_path: Path) -> None:
-    out = _generator().main(tmp_path)
+    out = load_generator("make_streaming").main(tmp_path)
     for name in ("tileset.png", "world.png"):
         committed = load_pixels(ASSETS / "streaming" / name)
         np.testing.assert_array_equal(load_pixels(out / name), committed)

@@ -3,13 +3,9 @@ budgets, determinism across executors, steady-state frames, windowed runs and th
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -29,7 +25,9 @@ from tests.demos.support import (
     assert_steady_state_clean,
     bright_pixels,
     frames,
+    load_generator,
     load_pixels,
+    run_command,
     run_headless,
     run_window,
 )
@@ -285,31 +283,14 @@ def test_bodies_start_outside_obstacles_and_stay_in_the_arena() -> None:
 
 def test_launcher_and_command_line() -> None:
     assert "workers" in available()
-    result = subprocess.run(
-        [sys.executable, "-m", "demos.workers", "--headless", "--frames", "12"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "", "PYTHONPATH": f"{ROOT}:{ROOT / 'plugins'}"},
-        check=False,
-    )
+    result = run_command("demos.workers", "--headless", "--frames", "12")
     assert result.returncode == 0, result.stderr
     assert "workers: 12 frames" in result.stdout
     assert "budget overruns: 0" in result.stdout
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_workers", ASSETS / "make_workers.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generator_reproduces_the_committed_assets(tmp_path: Path) -> None:
-    out = _generator().main(tmp_path)
+    out = load_generator("make_workers").main(tmp_path)
     np.testing.assert_array_equal(
         load_pixels(out / "sprites.png"), load_pixels(ASSETS / "workers" / "sprites.png")
     )
