@@ -159,25 +159,17 @@ def test_plugin_wiring_headless() -> None:
 
 README_GAME = '''
 import numpy as np, pygame
-from framealloc_engine.app import AllocResource, App, Res, ResMut, SmartAllocPlugin, Time, Update
-from framealloc_engine.app import chain
+from framealloc_engine.app import AllocResource, App, Res, SmartAllocPlugin, Time, Update
 from framealloc_pygame import PygamePlugin, Screen
 
-class Ball:
-    x = 0.0
-
-def move(ball: ResMut[Ball], time: Time) -> None:
-    ball.value.x = (ball.value.x + 120 * time.delta) % 320
-
-def draw(screen: Res[Screen], ball: Res[Ball], alloc: AllocResource) -> None:
-    trail = alloc.frame_alloc(np.float32, 5)  # frame memory: reset at frame end, no GC
-    trail[:] = (ball.value.x - 6 * np.arange(5)) % 320
+def draw(screen: Res[Screen], time: Time, alloc: AllocResource) -> None:
+    trail = alloc.frame_alloc(np.float32, 5)  # frame memory: reset every frame, no GC
+    np.mod(time.elapsed * 120 - 6 * np.arange(5), 320, out=trail)
     for i, x in enumerate(trail):
         pygame.draw.circle(screen.value.surface, (255, 200 - 40 * i, 0), (int(x), 120), 10 - i)
 
 app = App().add_plugins(SmartAllocPlugin.default(), PygamePlugin((320, 240)))
-app.init_resource(Ball).add_systems(Update, chain(move, draw))
-exit_code = app.run()
+exit_code = app.add_systems(Update, draw).run()
 '''
 
 
@@ -186,17 +178,23 @@ def test_readme_game_runs_until_the_window_closes() -> None:
     """The README's game, verbatim up to its last line; a window close after three frames
     ends it and run() returns 0."""
     body, last_line = README_GAME.rstrip().rsplit("\n", 1)
-    assert last_line == "exit_code = app.run()"
+    assert last_line == "exit_code = app.add_systems(Update, draw).run()"
     namespace: dict[str, object] = {"__name__": "readme_game"}
     exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102
     app = namespace["app"]
     assert isinstance(app, App)
+    app.add_systems(Update, namespace["draw"])
 
-    def close_window(clock: Res[FrameClock]) -> None:
+    drawn: list[int] = []
+
+    def close_window(clock: Res[FrameClock], screen: Res[Screen]) -> None:
+        pixels = pygame.surfarray.pixels3d(screen.value.surface)
+        drawn.append(int(((pixels[..., 0] == 255) & (pixels[..., 2] == 0)).sum()))
+        del pixels
         if clock.value.frames == 2:  # counted after each frame: this is the third
             pygame.event.post(pygame.event.Event(pygame.QUIT))
 
     app.add_systems(Last, system(close_window).on_main_thread())
     assert app.run() == 0
     assert app.frame_count == 4  # the QUIT is pumped in the fourth frame's First
-    assert app.resource(namespace["Ball"]).x > 0.0  # type: ignore[arg-type]
+    assert min(drawn) > 100  # the trail's orange circles were drawn every frame
