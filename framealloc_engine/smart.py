@@ -146,10 +146,6 @@ class SmartAlloc(
 
     # --- statistics -------------------------------------------------------------------------
 
-    def _all_states(self) -> list[ThreadState]:
-        with self._threads_lock:
-            return [*self._threads.values(), *self._retired]
-
     def _live_bytes(self, states: list[ThreadState]) -> tuple[int, int]:
         frame = 0
         pool = 0
@@ -160,7 +156,7 @@ class SmartAlloc(
         return frame, pool
 
     def _note_peak(self) -> None:
-        frame, pool = self._live_bytes(self._all_states())
+        frame, pool = self._live_bytes(self._thread_states())
         total = frame + pool + self._heap.live_bytes
         if total > self._peak_allocated:
             self._peak_allocated = total
@@ -171,7 +167,7 @@ class SmartAlloc(
 
     def stats(self) -> AllocStats:
         """Allocator-wide statistics (see :class:`~framealloc_engine.stats.AllocStats`)."""
-        states = self._all_states()
+        states = self._thread_states()
         snaps = [s.snapshot() for s in states]
         frame = sum(s.frame_in_use for s in snaps)
         pool = sum(s.pool_bytes_allocated - s.pool_bytes_freed for s in snaps)

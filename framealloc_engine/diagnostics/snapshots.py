@@ -53,7 +53,7 @@ def allocator_state(alloc: Any, *, reason: str = "api") -> dict[str, Any]:
     stats = alloc.stats()
     totals = {k: v for k, v in dataclasses.asdict(stats).items() if k != "threads"}
     totals["active_allocations"] = stats.active_allocations
-    states: list[ThreadState] = alloc._all_states()
+    states: list[ThreadState] = alloc._thread_states()
     threads = []
     for state in sorted(states, key=lambda s: (not s.alive, s.thread_name, s.thread_id)):
         entry = dataclasses.asdict(state.snapshot())

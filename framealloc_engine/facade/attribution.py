@@ -143,10 +143,7 @@ class AttributionApi(FacadeBase):
         return _summed(s.last_frame_by_tag for s in self._attribution_states(all_threads))
 
     def _attribution_states(self, all_threads: bool) -> list[ThreadState]:
-        if not all_threads:
-            return [self._tls.state]
-        with self._threads_lock:
-            return [*self._threads.values(), *self._retired]
+        return self._thread_states() if all_threads else [self._tls.state]
 
 
 def _summed(tables: Iterable[dict[str, KindCounts]]) -> dict[str, KindCounts]:

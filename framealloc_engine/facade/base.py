@@ -105,6 +105,13 @@ class FacadeBase(ABC):
     def _note_peak(self) -> None:
         """Sample live bytes into the peak."""
 
+    def _thread_states(self, *, retired: bool = True) -> list[ThreadState]:
+        """Every registered thread's state (and, with ``retired``, exited threads')."""
+        with self._threads_lock:
+            if retired:
+                return [*self._threads.values(), *self._retired]
+            return list(self._threads.values())
+
     @property
     def _state(self) -> ThreadState:
         return self._tls.state

@@ -60,7 +60,7 @@ class DeferredApi(ExtensionBase):
         """Allocator-wide deferred-free counters (zeros until a control is installed)."""
         pending = 0
         overflow = 0
-        for state in self._all_threads():
+        for state in self._thread_states(retired=False):
             pools = state.pools
             pending += len(pools.deferred) + len(pools.overflow)
             overflow += len(pools.overflow)

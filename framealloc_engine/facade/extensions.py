@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from framealloc_engine.lifecycle import LifecycleManager
     from framealloc_engine.sync.transfer import TransferRegistry
     from framealloc_engine.thread_budgets import ThreadBudgetManager
-    from framealloc_engine.thread_state import ThreadState
 
 __all__ = ["ExtensionBase"]
 
@@ -54,6 +53,3 @@ class ExtensionBase(ObserverApi):
             self.add_observer(manager)
         return manager
 
-    def _all_threads(self) -> list[ThreadState]:
-        with self._threads_lock:
-            return list(self._threads.values())
