@@ -3,7 +3,7 @@
 One frozen :class:`DiagnosticCode` per code (``FA001``-``FA004``, ``FA101``-``FA102``,
 ``FA201``-``FA205``, ``FA301``-``FA302``, ``FA401``-``FA402``, the behaviour filter's
 ``FA501``-``FA530`` and ``FA901``). The static analyser's codes (FA6xx-FA8xx) live in
-``framealloc_engine.lint.codes``. Example::
+``framealloc_lint.codes``. Example::
 
     info = get_code("FA003")
     print(info.summary, "->", info.fix)

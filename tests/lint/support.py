@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from framealloc_engine.lint.config import LintConfig, load_config
+from framealloc_lint.config import LintConfig, load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*((?:FA\d{3}[\s,]*)+)")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from framealloc_engine.lint.cli import main
-from framealloc_engine.lint.codes import RULES
+from framealloc_lint.cli import main
+from framealloc_lint.codes import RULES
 from tests.lint.support import FIXTURES
 
 BAD_ERROR = FIXTURES / "FA201" / "bad_thread_args.py"  # errors (FA201)
@@ -194,7 +194,7 @@ def test_help_lists_commands_and_options(capsys: pytest.CaptureFixture[str]) -> 
 def test_module_entry_point_in_a_subprocess() -> None:
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
-        [sys.executable, "-m", "framealloc_engine.lint", "check", str(BAD_ERROR), "--no-config",
+        [sys.executable, "-m", "framealloc_lint", "check", str(BAD_ERROR), "--no-config",
          "--format", "compact"],  # fmt: skip
         capture_output=True, text=True, cwd=root, timeout=60, check=False,
     )  # fmt: skip
@@ -202,7 +202,7 @@ def test_module_entry_point_in_a_subprocess() -> None:
     assert ":13:" in proc.stdout
     assert "error[FA201]" in proc.stdout
     clean = subprocess.run(
-        [sys.executable, "-m", "framealloc_engine.lint", str(CLEAN), "--no-config"],
+        [sys.executable, "-m", "framealloc_lint", str(CLEAN), "--no-config"],
         capture_output=True, text=True, cwd=root, timeout=60, check=False,
     )  # fmt: skip
     assert clean.returncode == 0, clean.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from framealloc_engine.lint import RULES, analyze_source
+from framealloc_lint import RULES, analyze_source
 from tests.lint.support import FIXTURES, expected_lines, fixture_config
 
 CASES = sorted(

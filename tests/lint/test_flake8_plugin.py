@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from framealloc_engine.lint import LintConfig, analyze_source
-from framealloc_engine.lint.flake8_plugin import FaFlake8Plugin
+from framealloc_lint import LintConfig, analyze_source
+from framealloc_lint.flake8_plugin import FaFlake8Plugin
 from tests.lint.support import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def test_flake8_runs_the_plugin(tmp_path: Path) -> None:
     if not _installed_entry_point():  # an uninstalled checkout: register it locally
         text += (
             "\n[flake8:local-plugins]\n"
-            "extension =\n    FA = framealloc_engine.lint.flake8_plugin:FaFlake8Plugin\n"
+            "extension =\n    FA = framealloc_lint.flake8_plugin:FaFlake8Plugin\n"
             f"paths = {ROOT}\n"
         )
     config.write_text(text)

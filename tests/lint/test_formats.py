@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from framealloc_engine.lint import RULES, LintConfig, Severity, analyze_paths
-from framealloc_engine.lint.formats import FORMATS, render
-from framealloc_engine.lint.runner import RunResult
+from framealloc_lint import RULES, LintConfig, Severity, analyze_paths
+from framealloc_lint.formats import FORMATS, render
+from framealloc_lint.runner import RunResult
 from tests.lint.support import FIXTURES
 
 

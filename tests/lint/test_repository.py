@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from framealloc_engine.lint import Severity, analyze_paths
-from framealloc_engine.lint.config import LintConfig
+from framealloc_lint import Severity, analyze_paths
+from framealloc_lint.config import LintConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_demos_plugins_and_package_have_no_errors() -> None:
     targets = [ROOT / name for name in ("demos", "plugins", "framealloc_engine")]
     result = analyze_paths([t for t in targets if t.exists()], LintConfig(root=ROOT))
-    assert any(f.endswith("framealloc_engine/lint/cli.py") for f in result.files)
+    assert any(f.endswith("plugins/framealloc_lint/cli.py") for f in result.files)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     assert errors == [], "\n".join(f"{d.path}:{d.line}: {d.code} {d.message}" for d in errors)
 
@@ -23,13 +23,10 @@ def test_lint_package_imports_no_numpy_or_pygame() -> None:
     import sys
 
     code = (
-        "import sys, types\n"
-        "pkg = types.ModuleType('framealloc_engine')\n"
-        f"pkg.__path__ = [{str(ROOT / 'framealloc_engine')!r}]\n"
-        "sys.modules['framealloc_engine'] = pkg\n"
-        "import framealloc_engine.lint.cli, framealloc_engine.lint.flake8_plugin\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pygame') or "
-        "(m.startswith('framealloc_engine.') and not m.startswith('framealloc_engine.lint')))\n"
+        "import sys\n"
+        "import framealloc_lint.cli, framealloc_lint.flake8_plugin\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'pygame', 'framealloc_engine'))\n"
         "print(bad)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

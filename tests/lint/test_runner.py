@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from framealloc_engine.lint import LintConfig, Severity, analyze_paths, analyze_source
-from framealloc_engine.lint.config import ConfigError, find_config, load_config
-from framealloc_engine.lint.runner import module_name_for
+from framealloc_lint import LintConfig, Severity, analyze_paths, analyze_source
+from framealloc_lint.config import ConfigError, find_config, load_config
+from framealloc_lint.runner import module_name_for
 
 ESCAPE = """\
 import numpy as np
@@ -173,13 +173,13 @@ def test_varied_real_code_never_breaks_the_analyser() -> None:
 
 
 def test_a_failing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    from framealloc_engine.lint import checks
+    from framealloc_lint import checks
 
     def boom(_analysis: object) -> list[object]:
         raise RuntimeError("synthetic")
 
     broken = checks.Check("tags", frozenset({"FA802"}), 0, boom)  # type: ignore[arg-type]
-    monkeypatch.setattr("framealloc_engine.lint.runner.CHECKS", (broken, *checks.CHECKS[1:]))
+    monkeypatch.setattr("framealloc_lint.runner.CHECKS", (broken, *checks.CHECKS[1:]))
     source = ESCAPE.format(first="", comment="")
     found = analyze_source(source, "t.py")
     internal = [d for d in found if d.code == "FA900"]

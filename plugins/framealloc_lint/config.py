@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from framealloc_engine.lint.codes import RULES
-from framealloc_engine.lint.model import Severity
-from framealloc_engine.lint.symbols import STANDARD_TAGS
+from framealloc_lint.codes import RULES
+from framealloc_lint.model import Severity
+from framealloc_lint.symbols import STANDARD_TAGS
 
 __all__ = [
     "CONFIG_NAME",

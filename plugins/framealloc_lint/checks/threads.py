@@ -6,11 +6,11 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.concurrency import Spawn
-from framealloc_engine.lint.model import Diagnostic
-from framealloc_engine.lint.scope import FunctionInfo, iter_local
-from framealloc_engine.lint.values import classify_alloc
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.concurrency import Spawn
+from framealloc_lint.model import Diagnostic
+from framealloc_lint.scope import FunctionInfo, iter_local
+from framealloc_lint.values import classify_alloc
 
 __all__ = ["check"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from framealloc_engine.lint.codes import RULES
-from framealloc_engine.lint.config import LintConfig
-from framealloc_engine.lint.flow import FlowResult, FlowWalker
-from framealloc_engine.lint.model import Diagnostic
-from framealloc_engine.lint.nodes import walk
-from framealloc_engine.lint.scope import APP, FunctionInfo, Scopes
-from framealloc_engine.lint.values import ALLOC_METHODS, FRAME_CLOSE, FRAME_OPEN
+from framealloc_lint.codes import RULES
+from framealloc_lint.config import LintConfig
+from framealloc_lint.flow import FlowResult, FlowWalker
+from framealloc_lint.model import Diagnostic
+from framealloc_lint.nodes import walk
+from framealloc_lint.scope import APP, FunctionInfo, Scopes
+from framealloc_lint.values import ALLOC_METHODS, FRAME_CLOSE, FRAME_OPEN
 
 __all__ = ["ModuleAnalysis"]
 

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.model import Diagnostic
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.model import Diagnostic
 
 __all__ = ["check", "module_matches"]
 

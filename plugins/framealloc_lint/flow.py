@@ -10,17 +10,17 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from framealloc_engine.lint.concurrency import (
+from framealloc_lint.concurrency import (
     Spawn,
     is_registration,
     is_sync_call,
     spawn_of,
     task_args,
 )
-from framealloc_engine.lint.loops import LoopInfo, comprehension_loop, loop_info
-from framealloc_engine.lint.nodes import children, walk
-from framealloc_engine.lint.scope import EXECUTOR, FunctionInfo, Scopes, iter_local
-from framealloc_engine.lint.values import (
+from framealloc_lint.loops import LoopInfo, comprehension_loop, loop_info
+from framealloc_lint.nodes import children, walk
+from framealloc_lint.scope import EXECUTOR, FunctionInfo, Scopes, iter_local
+from framealloc_lint.values import (
     FRAME_CLOSE,
     FRAME_OPEN,
     AllocCall,

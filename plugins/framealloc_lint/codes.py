@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from framealloc_engine.lint.model import Rule
-from framealloc_engine.lint.rules_concurrency import CONCURRENCY_RULES
-from framealloc_engine.lint.rules_memory import MEMORY_RULES
+from framealloc_lint.model import Rule
+from framealloc_lint.rules_concurrency import CONCURRENCY_RULES
+from framealloc_lint.rules_memory import MEMORY_RULES
 
 __all__ = ["CATEGORIES", "PARSE_ERROR", "RULES", "get_rule", "is_code", "rules_in"]
 

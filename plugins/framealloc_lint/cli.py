@@ -8,18 +8,18 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from framealloc_engine.lint.codes import CATEGORIES, get_rule, is_code, rules_in
-from framealloc_engine.lint.config import (
+from framealloc_lint.codes import CATEGORIES, get_rule, is_code, rules_in
+from framealloc_lint.config import (
     CONFIG_NAME,
     ConfigError,
     LintConfig,
     find_config,
     load_config,
 )
-from framealloc_engine.lint.formats import FORMATS, TOOL_VERSION, render
-from framealloc_engine.lint.init_template import INIT_TEMPLATE
-from framealloc_engine.lint.model import Severity
-from framealloc_engine.lint.runner import RunResult, analyze_paths
+from framealloc_lint.formats import FORMATS, TOOL_VERSION, render
+from framealloc_lint.init_template import INIT_TEMPLATE
+from framealloc_lint.model import Severity
+from framealloc_lint.runner import RunResult, analyze_paths
 
 __all__ = ["build_parser", "main"]
 
@@ -199,7 +199,7 @@ def _run_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run_show(args: argparse.Namespace, out: TextIO) -> int:
-    from framealloc_engine.lint.describe import describe
+    from framealloc_lint.describe import describe
 
     if not args.file.is_file():
         raise _UsageError(f"fa: error: no such file: {args.file}")

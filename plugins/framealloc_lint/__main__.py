@@ -1,10 +1,10 @@
-"""``python -m framealloc_engine.lint``: the ``fa`` command."""
+"""``python -m framealloc_lint``: the ``fa`` command."""
 
 from __future__ import annotations
 
 import sys
 
-from framealloc_engine.lint.cli import main
+from framealloc_lint.cli import main
 
 __all__: list[str] = []
 

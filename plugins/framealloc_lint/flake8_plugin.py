@@ -1,6 +1,6 @@
 """flake8 entry point: the ``fa`` checks as flake8 findings (``FA601 ...``) in editors and CI.
 
-Registered in ``pyproject.toml`` as ``FA = "framealloc_engine.lint.flake8_plugin:FaFlake8Plugin"``;
+Registered in ``pyproject.toml`` as ``FA = "framealloc_lint.flake8_plugin:FaFlake8Plugin"``;
 configuration comes from the nearest ``.fa.toml`` (or ``[tool.fa]``), as for ``fa check``.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from framealloc_engine.lint.config import ConfigError, LintConfig, find_config, load_config
-from framealloc_engine.lint.formats import TOOL_VERSION
-from framealloc_engine.lint.runner import analyze_source, module_name_for
+from framealloc_lint.config import ConfigError, LintConfig, find_config, load_config
+from framealloc_lint.formats import TOOL_VERSION
+from framealloc_lint.runner import analyze_source, module_name_for
 
 __all__ = ["FaFlake8Plugin"]
 

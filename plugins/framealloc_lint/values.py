@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from framealloc_engine.lint.scope import INJECTED, OWNED, FunctionInfo, Scopes
+from framealloc_lint.scope import INJECTED, OWNED, FunctionInfo, Scopes
 
 __all__ = [
     "ALLOC_METHODS",

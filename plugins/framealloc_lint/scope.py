@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from framealloc_engine.lint.nodes import children, walk
-from framealloc_engine.lint.symbols import Imports
+from framealloc_lint.nodes import children, walk
+from framealloc_lint.symbols import Imports
 
 __all__ = [
     "APP",

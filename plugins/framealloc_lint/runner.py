@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.checks import CHECKS
-from framealloc_engine.lint.codes import PARSE_ERROR, RULES
-from framealloc_engine.lint.config import DEFAULT_EXCLUDES, LintConfig
-from framealloc_engine.lint.model import Diagnostic, Severity
-from framealloc_engine.lint.suppress import Suppressions
-from framealloc_engine.lint.symbols import LIBRARY
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.checks import CHECKS
+from framealloc_lint.codes import PARSE_ERROR, RULES
+from framealloc_lint.config import DEFAULT_EXCLUDES, LintConfig
+from framealloc_lint.model import Diagnostic, Severity
+from framealloc_lint.suppress import Suppressions
+from framealloc_lint.symbols import LIBRARY
 
 __all__ = [
     "RunResult",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.config import LintConfig
-from framealloc_engine.lint.runner import module_name_for
-from framealloc_engine.lint.scope import INJECTED, OWNED
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.config import LintConfig
+from framealloc_lint.runner import module_name_for
+from framealloc_lint.scope import INJECTED, OWNED
 
 __all__ = ["describe"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from framealloc_engine.lint.nodes import children
-from framealloc_engine.lint.scope import Scopes, iter_local
-from framealloc_engine.lint.values import FRAME_CLOSE, FRAME_OPEN
+from framealloc_lint.nodes import children
+from framealloc_lint.scope import Scopes, iter_local
+from framealloc_lint.values import FRAME_CLOSE, FRAME_OPEN
 
 __all__ = ["LoopInfo", "comprehension_loop", "loop_info"]
 

@@ -7,7 +7,7 @@ import io
 import re
 import tokenize
 
-from framealloc_engine.lint.model import Diagnostic
+from framealloc_lint.model import Diagnostic
 
 __all__ = ["Suppressions"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
-from framealloc_engine.lint.model import Rule, Severity
+from framealloc_lint.model import Rule, Severity
 
 __all__ = ["MEMORY_RULES"]
 

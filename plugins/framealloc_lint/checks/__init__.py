@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.checks import aio, escape, frames, hot_loops, tags, threads
-from framealloc_engine.lint.model import Diagnostic
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.checks import aio, escape, frames, hot_loops, tags, threads
+from framealloc_lint.model import Diagnostic
 
 __all__ = ["CHECKS", "Check"]
 

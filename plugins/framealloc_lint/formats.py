@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from framealloc_engine.lint.codes import RULES
-from framealloc_engine.lint.model import Diagnostic, Severity
-from framealloc_engine.lint.runner import RunResult
+from framealloc_lint.codes import RULES
+from framealloc_lint.model import Diagnostic, Severity
+from framealloc_lint.runner import RunResult
 
 __all__ = ["FORMATS", "TOOL_NAME", "TOOL_VERSION", "render", "summary_line"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.model import Diagnostic
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.model import Diagnostic
 
 __all__ = ["check"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from framealloc_engine.lint.scope import EXECUTOR, QUEUE, FunctionInfo, Scopes
+from framealloc_lint.scope import EXECUTOR, QUEUE, FunctionInfo, Scopes
 
 __all__ = ["REGISTER_METHODS", "Spawn", "is_registration", "is_sync_call", "spawn_of", "task_args"]
 

@@ -5,17 +5,17 @@ mistakes: frame memory escaping its frame, allocations in hot loops, frame memor
 threads or ``await``, tags that do not match the module. Run ``fa check``; see ``fa --help``.
 
 Example:
-    >>> from framealloc_engine.lint import analyze_source
+    >>> from framealloc_lint import analyze_source
     >>> [d.code for d in analyze_source("import framealloc_engine\\n")]
     []
 """
 
 from __future__ import annotations
 
-from framealloc_engine.lint.codes import RULES, get_rule
-from framealloc_engine.lint.config import LintConfig, load_config
-from framealloc_engine.lint.model import Diagnostic, Rule, Severity
-from framealloc_engine.lint.runner import RunResult, analyze_paths, analyze_source
+from framealloc_lint.codes import RULES, get_rule
+from framealloc_lint.config import LintConfig, load_config
+from framealloc_lint.model import Diagnostic, Rule, Severity
+from framealloc_lint.runner import RunResult, analyze_paths, analyze_source
 
 __all__ = [
     "RULES",

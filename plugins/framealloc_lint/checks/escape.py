@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from framealloc_engine.lint.analysis import ModuleAnalysis
-from framealloc_engine.lint.flow import Sink
-from framealloc_engine.lint.model import Diagnostic
+from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.flow import Sink
+from framealloc_lint.model import Diagnostic
 
 __all__ = ["check"]
 
