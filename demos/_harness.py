@@ -33,10 +33,10 @@ from framealloc_engine.app import (
     Last,
     Res,
     ResMut,
-    SmartAllocPlugin,
     TimeUpdateStrategy,
     system,
 )
+from framealloc_engine.bridge import SmartAllocPlugin
 from framealloc_pygame import PygamePlugin, Screen
 
 __all__ = [

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
         StreamStats,
     )
     from framealloc_engine.app import (
-        AllocResource,
         App,
         AppError,
         AppExit,
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
         ScheduleLabel,
         ScheduleRunnerPlugin,
         SetConfig,
-        SmartAllocPlugin,
         Startup,
         SystemConfig,
         SystemConfigs,
@@ -104,6 +102,7 @@ if TYPE_CHECKING:
         HeapBox,
         PoolBox,
     )
+    from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
     from framealloc_engine.budgets import (
         BudgetEvent,
         BudgetEventKind,
@@ -229,7 +228,7 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     "AllocConfig": "framealloc_engine.config",
-    "AllocResource": "framealloc_engine.app",
+    "AllocResource": "framealloc_engine.bridge",
     "AllocStats": "framealloc_engine.stats",
     "AllocationGroups": "framealloc_engine.allocators.groups",
     "AllocationMeta": "framealloc_engine.retention",
@@ -345,7 +344,7 @@ _EXPORTS: dict[str, str] = {
     "ScratchStats": "framealloc_engine.allocators.scratch",
     "SetConfig": "framealloc_engine.app",
     "SmartAlloc": "framealloc_engine.smart",
-    "SmartAllocPlugin": "framealloc_engine.app",
+    "SmartAllocPlugin": "framealloc_engine.bridge",
     "SpeculationFailed": "framealloc_engine.facade.checkpoints",
     "StaleHandleError": "framealloc_engine.errors",
     "Startup": "framealloc_engine.app",

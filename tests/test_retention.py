@@ -18,7 +18,8 @@ from framealloc_engine import (
     SmartAlloc,
     TagBudgetExceededError,
 )
-from framealloc_engine.app import AllocResource, App, Last, ResMut, SmartAllocPlugin, Update
+from framealloc_engine.app import App, Last, ResMut, Update
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
 from framealloc_engine.retention import (
     FailureReason,
     FailuresByReason,

@@ -20,11 +20,11 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 
-from framealloc_engine import Handle, HandleAllocator
+from framealloc_engine import Handle, HandleAllocator, SmartAlloc
 
 __all__ = [
     "CHUNK",
@@ -32,7 +32,6 @@ __all__ = [
     "BulletPool",
     "ChunkFields",
     "ChunkTemps",
-    "FrameAllocator",
     "const",
 ]
 
@@ -42,14 +41,6 @@ Bullet = np.dtype(
 )
 #: Records per chunk (one handle block of 2.5 KiB).
 CHUNK = 128
-
-
-class FrameAllocator(Protocol):
-    """What the temporaries need: ``AllocResource`` in systems, ``SmartAlloc`` in tests."""
-
-    def frame_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray:
-        """An array in the calling thread's frame arena."""
-        ...
 
 
 def const(value: float | int, dtype: type[np.generic] = np.float32) -> np.ndarray:
@@ -86,7 +77,7 @@ class ChunkTemps(NamedTuple):
     small: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator) -> ChunkTemps:
+    def alloc(cls, alloc: SmartAlloc) -> ChunkTemps:
         """Take this frame's temporaries from the calling thread's arena."""
         return cls(
             mask=alloc.frame_alloc(np.bool_, CHUNK),

@@ -22,7 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pygame
 
-from demos.bullets.pools import CHUNK, BulletPool, FrameAllocator, const
+from demos.bullets.pools import CHUNK, BulletPool, const
+from framealloc_engine import SmartAlloc
 
 __all__ = ["RenderTemps", "Stamp", "draw_bullets", "draw_pool"]
 
@@ -90,7 +91,7 @@ class RenderTemps(NamedTuple):
     sprite: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator, max_stamp: int) -> RenderTemps:
+    def alloc(cls, alloc: SmartAlloc, max_stamp: int) -> RenderTemps:
         """Take this frame's temporaries from the calling thread's arena."""
         return cls(
             fx=alloc.frame_alloc(np.float32, CHUNK),

@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from demos.bullets.pools import CHUNK, BulletPool, FrameAllocator, const
+from demos.bullets.pools import CHUNK, BulletPool, const
 from demos.bullets.waves import AIMED, MAX_PER_WAVE, RING, Wave, WaveDirector
-from framealloc_engine import HandleAllocator
+from framealloc_engine import HandleAllocator, SmartAlloc
 
 __all__ = [
     "FAR",
@@ -80,7 +80,7 @@ class Stage(NamedTuple):
     scalar: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator, capacity: int = MAX_STAGE) -> Stage:
+    def alloc(cls, alloc: SmartAlloc, capacity: int = MAX_STAGE) -> Stage:
         """Staging arrays for ``capacity`` bullets from the calling thread's arena."""
         return cls(
             pos=alloc.frame_alloc(np.float32, (capacity, 2)),
@@ -156,7 +156,7 @@ class EnemyTemps(NamedTuple):
     scalar: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator) -> EnemyTemps:
+    def alloc(cls, alloc: SmartAlloc) -> EnemyTemps:
         """From the calling thread's arena."""
         return cls(
             target=alloc.frame_alloc(np.float32, (MAX_PER_WAVE, 2)),
@@ -264,7 +264,7 @@ class CollideTemps(NamedTuple):
     scalar: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator) -> CollideTemps:
+    def alloc(cls, alloc: SmartAlloc) -> CollideTemps:
         """From the calling thread's arena."""
         return cls(
             epos=alloc.frame_alloc(np.float32, (MAX_ENEMIES, 2)),

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from demos.pathfinding.level import TILE, Level
-from demos.pathfinding.search import LOOKAHEAD, FrameAllocator, Segments, leading_clear
-from framealloc_engine import PoolBox
+from demos.pathfinding.search import LOOKAHEAD, Segments, leading_clear
+from framealloc_engine import PoolBox, SmartAlloc
 
 __all__ = ["MOVING", "NEEDS_GOAL", "RESTING", "WAITING", "Agent", "Agents", "MoveTemps"]
 
@@ -46,7 +46,7 @@ class MoveTemps(NamedTuple):
     width: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator, n: int, width: int) -> MoveTemps:
+    def alloc(cls, alloc: SmartAlloc, n: int, width: int) -> MoveTemps:
         """From the calling thread's arena, for ``n`` agents."""
         w = alloc.frame_alloc(np.intp, ())
         w.fill(width)

@@ -29,14 +29,13 @@ from demos.pathfinding.level import TILE, Level
 from demos.pathfinding.search import (
     FOUND,
     UNREACHABLE,
-    FrameAllocator,
     NodeArrays,
     Search,
     Segments,
     leading_clear,
     smooth,
 )
-from framealloc_engine import RetentionPolicy, ScratchPool, SpeculationFailed
+from framealloc_engine import RetentionPolicy, ScratchPool, SmartAlloc, SpeculationFailed
 
 __all__ = ["PlanTemps", "Planner", "Request"]
 
@@ -66,7 +65,7 @@ class PlanTemps(NamedTuple):
     width: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator, level: Level) -> PlanTemps:
+    def alloc(cls, alloc: SmartAlloc, level: Level) -> PlanTemps:
         """From the calling thread's arena."""
         size = level.size
         segments = Segments.alloc(alloc, level.width)

@@ -16,9 +16,11 @@ the number of leading clear segments comes out of one ``logical_and.accumulate``
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from framealloc_engine import SmartAlloc
 
 __all__ = [
     "FOUND",
@@ -26,7 +28,6 @@ __all__ = [
     "PENDING",
     "SAMPLES",
     "UNREACHABLE",
-    "FrameAllocator",
     "NodeArrays",
     "Search",
     "Segments",
@@ -45,14 +46,6 @@ _CHEAP = np.full((), 10, np.uint8)
 _WALL = np.zeros((), np.uint8)
 _HALF = np.full((), 0.5, np.float32)
 _OPEN, _CLOSED = 1, 2
-
-
-class FrameAllocator(Protocol):
-    """``AllocResource`` in systems, ``SmartAlloc`` in tests."""
-
-    def frame_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray:
-        """An array in the calling thread's frame arena."""
-        ...
 
 
 class NodeArrays(NamedTuple):
@@ -224,7 +217,7 @@ class Segments(NamedTuple):
     width: np.ndarray
 
     @classmethod
-    def alloc(cls, alloc: FrameAllocator, width: int) -> Segments:
+    def alloc(cls, alloc: SmartAlloc, width: int) -> Segments:
         """From the calling thread's arena, for a map ``width`` cells wide."""
         shape = (LOOKAHEAD, SAMPLES)
         w = alloc.frame_alloc(np.intp, ())

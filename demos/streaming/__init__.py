@@ -25,7 +25,8 @@ from demos.streaming.streamer import (
     plan_chunks,
 )
 from demos.streaming.world import WorldAssets, load_world
-from framealloc_engine.app import AllocResource, App, Update, chain, system
+from framealloc_engine.app import App, Update, chain, system
+from framealloc_engine.bridge import AllocResource
 
 __all__ = ["NAME", "SIZE", "build", "details", "main"]
 

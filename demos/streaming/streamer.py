@@ -51,7 +51,8 @@ from framealloc_engine import (
     StreamPriority,
     tags,
 )
-from framealloc_engine.app import AllocResource, Res, ResMut
+from framealloc_engine.app import Res, ResMut
+from framealloc_engine.bridge import AllocResource
 
 __all__ = [
     "EMPTY",

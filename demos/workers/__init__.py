@@ -24,7 +24,8 @@ from demos.workers.render import PANEL_W, ArenaCanvas, PanelState, draw_agents, 
 from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import DT, ai_system, physics_system
 from framealloc_engine import MIB, BudgetExceededPolicy, ThreadBudgetConfig
-from framealloc_engine.app import AllocResource, App, ExecutorSettings, Update, system
+from framealloc_engine.app import App, ExecutorSettings, Update, system
+from framealloc_engine.bridge import AllocResource
 
 __all__ = ["ARENA_ORIGIN", "BUDGET", "NAME", "SIZE", "build", "details", "main"]
 

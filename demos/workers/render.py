@@ -18,7 +18,8 @@ from demos.workers.links import BarrierProbe, Links, ThreadLedger
 from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import AI, PHYSICS
 from framealloc_engine import SmartAlloc
-from framealloc_engine.app import AllocResource, Res, ResMut, Time
+from framealloc_engine.app import Res, ResMut, Time
+from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import Screen
 
 __all__ = ["PANEL_W", "ArenaCanvas", "PanelState", "draw_agents", "draw_panel"]

@@ -18,7 +18,8 @@ from demos.workers.links import Links, ThreadLedger
 from demos.workers.physics import physics_step
 from demos.workers.state import ArenaConfig, Bodies, Brains
 from framealloc_engine import tags
-from framealloc_engine.app import AllocResource, Res, ResMut, Time
+from framealloc_engine.app import Res, ResMut, Time
+from framealloc_engine.bridge import AllocResource
 
 __all__ = ["AI", "DT", "PHYSICS", "ai_system", "physics_system"]
 

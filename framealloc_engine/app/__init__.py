@@ -1,16 +1,19 @@
-"""The engine: a Bevy-style App/Plugin scheduler with frame-based allocation.
+"""The engine: a Bevy-style App/Plugin scheduler; it knows no allocator.
+
+Schedules, systems whose parameters resolve themselves through the system-parameter
+protocol (:mod:`framealloc_engine.app.system_param`), a parallel executor, events, time and
+runners. The allocator joins through a plugin (:mod:`framealloc_engine.bridge`).
 
 Example::
 
-    from framealloc_engine.app import App, Res, ResMut, SmartAllocPlugin, Update
+    from framealloc_engine.app import App, Res, ResMut, Update
+    from framealloc_engine.bridge import SmartAllocPlugin
 
     App().add_plugins(SmartAllocPlugin.default()).add_systems(Update, my_system).run()
 """
 
 from __future__ import annotations
 
-from framealloc_engine.app.alloc_plugin import SmartAllocPlugin
-from framealloc_engine.app.alloc_resource import AllocResource
 from framealloc_engine.app.app import App, Runner, default_runner
 from framealloc_engine.app.commands import Commands
 from framealloc_engine.app.conditions import (
@@ -28,7 +31,7 @@ from framealloc_engine.app.errors import (
     SystemParamError,
     SystemRunError,
 )
-from framealloc_engine.app.events import AppExit, EventReader, Events, EventWriter
+from framealloc_engine.app.events import AppExit, EventKey, EventReader, Events, EventWriter
 from framealloc_engine.app.executor import ExecutorKind, ExecutorSettings
 from framealloc_engine.app.params import Local, Res, ResMut
 from framealloc_engine.app.plugin import FunctionPlugin, Plugin, PluginGroup, PluginGroupBuilder
@@ -55,16 +58,17 @@ from framealloc_engine.app.system import (
     system,
     systems,
 )
+from framealloc_engine.app.system_param import ParamBuilder, SystemParam
 from framealloc_engine.app.time import FixedClock, RealClock, Time, TimeUpdateStrategy, VirtualClock
 from framealloc_engine.app.world import World
 
 __all__ = [
-    "AllocResource",
     "App",
     "AppError",
     "AppExit",
     "Commands",
     "Condition",
+    "EventKey",
     "EventReader",
     "EventWriter",
     "Events",
@@ -77,6 +81,7 @@ __all__ = [
     "Last",
     "Local",
     "MissingResourceError",
+    "ParamBuilder",
     "Plugin",
     "PluginError",
     "PluginGroup",
@@ -93,10 +98,10 @@ __all__ = [
     "ScheduleLabel",
     "ScheduleRunnerPlugin",
     "SetConfig",
-    "SmartAllocPlugin",
     "Startup",
     "SystemConfig",
     "SystemConfigs",
+    "SystemParam",
     "SystemParamError",
     "SystemRunError",
     "SystemSet",

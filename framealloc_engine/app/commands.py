@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from framealloc_engine.app.events import AppExit
 
 if TYPE_CHECKING:
+    from framealloc_engine.app.system_param import ParamBuilder
     from framealloc_engine.app.world import World
 
 __all__ = ["Command", "Commands"]
@@ -32,6 +33,13 @@ class Commands:
 
     def __init__(self) -> None:
         self._queue: list[Command] = []
+
+    @classmethod
+    def build_param(cls, builder: ParamBuilder) -> Commands:
+        """The system's own queue (refused in run conditions)."""
+        commands = cls()
+        builder.set_commands(commands)
+        return commands
 
     def insert_resource(self, value: object) -> None:
         """Insert or replace the resource of type ``type(value)``."""

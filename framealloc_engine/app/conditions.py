@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from framealloc_engine.app.errors import SystemParamError
-from framealloc_engine.app.events import EventReader
-from framealloc_engine.app.params import EventKey, bind_params, callable_name
+from framealloc_engine.app.events import EventKey, EventReader
+from framealloc_engine.app.system_param import bind_params, callable_name
 from framealloc_engine.app.world import MISSING, World
 
 __all__ = [

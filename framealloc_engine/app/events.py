@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-__all__ = ["AppExit", "EventReader", "EventWriter", "Events"]
+from framealloc_engine.app.errors import SystemParamError
+from framealloc_engine.app.system_param import type_argument
+
+if TYPE_CHECKING:
+    from framealloc_engine.app.system_param import ParamBuilder
+
+__all__ = ["AppExit", "EventKey", "EventReader", "EventWriter", "Events"]
 
 E = TypeVar("E")
 
@@ -98,6 +104,28 @@ class Events(Generic[E]):
         return f"Events[{self.event_type.__name__}](stored={len(self)}, sent={self._count})"
 
 
+@dataclass(frozen=True, slots=True)
+class EventKey:
+    """Access key of the event storage of one event type."""
+
+    event_type: type
+
+
+def _event_storage(builder: ParamBuilder, wrapper: str, write: bool) -> Events[Any]:
+    event = type_argument(builder, wrapper)
+    world = builder.world
+    if not world.has_event(event):
+        raise SystemParamError(
+            f"{builder.where}: event type {event.__name__} is not registered",
+            help=f"register it with app.add_event({event.__name__})",
+        )
+    if write:
+        builder.write(EventKey(event))
+    else:
+        builder.read(EventKey(event))
+    return world.events(event)
+
+
 class EventReader(Generic[E]):
     """A system parameter reading events of one type; each reader has its own cursor."""
 
@@ -125,6 +153,11 @@ class EventReader(Generic[E]):
         """Mark every stored event as read."""
         self._cursor = self._events.event_count
 
+    @classmethod
+    def build_param(cls, builder: ParamBuilder) -> EventReader[Any]:
+        """A reader with its own cursor; reads the event type's storage."""
+        return cls(_event_storage(builder, "EventReader", write=False))
+
 
 class EventWriter(Generic[E]):
     """A system parameter sending events of one type."""
@@ -141,6 +174,11 @@ class EventWriter(Generic[E]):
     def send_batch(self, events: Iterable[E]) -> None:
         """Send several events."""
         self._events.send_batch(events)
+
+    @classmethod
+    def build_param(cls, builder: ParamBuilder) -> EventWriter[Any]:
+        """A writer; writes the event type's storage."""
+        return cls(_event_storage(builder, "EventWriter", write=True))
 
 
 @dataclass(frozen=True, slots=True)

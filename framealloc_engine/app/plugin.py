@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.app.errors import PluginError
-from framealloc_engine.app.params import callable_name
+from framealloc_engine.app.system_param import callable_name
 
 if TYPE_CHECKING:
     from framealloc_engine.app.app import App

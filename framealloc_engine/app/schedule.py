@@ -16,8 +16,8 @@ from framealloc_engine.app.commands import Commands
 from framealloc_engine.app.conditions import BoundCondition, Condition
 from framealloc_engine.app.errors import MissingResourceError, ScheduleBuildError
 from framealloc_engine.app.graph import conflict_edges, find_cycle, reduce_edges, stable_toposort
-from framealloc_engine.app.params import bind_params, callable_name
 from framealloc_engine.app.system import SetConfig, SystemConfig, SystemSet
+from framealloc_engine.app.system_param import bind_params, callable_name
 from framealloc_engine.app.world import World
 
 __all__ = [
@@ -66,6 +66,7 @@ class CompiledSystem:
         "commands",
         "conditions",
         "cost",
+        "access",
         "dependents",
         "fn",
         "heavy",
@@ -76,7 +77,6 @@ class CompiledSystem:
         "needs",
         "reads",
         "set_conditions",
-        "uses_alloc",
         "writes",
     )
 
@@ -91,7 +91,8 @@ class CompiledSystem:
         self.conditions: tuple[Callable[[], bool], ...] = ()
         self.set_conditions: tuple[int, ...] = ()
         self.commands: Commands | None = None
-        self.uses_alloc = False
+        #: Access keys the system reads or writes (resource types, event keys, ...).
+        self.access: frozenset[Hashable] = frozenset()
         self.needs: list[tuple[type, str]] = []
         self.dependents: tuple[int, ...] = ()
         self.n_deps = 0
@@ -123,7 +124,6 @@ class CompiledSchedule:
         "set_conditions",
         "simple",
         "systems",
-        "uses_alloc",
         "validated",
     )
 
@@ -137,10 +137,13 @@ class CompiledSchedule:
         self.commands = [s.commands for s in systems if s.commands is not None]
         self.set_conditions: list[Callable[[], bool]] = []
         self.simple = True
-        self.uses_alloc = any(s.uses_alloc for s in systems)
         self.validated = False
         self.runs = 0
         self.heavy_count = 0
+
+    def accesses(self, key: Hashable) -> bool:
+        """Whether any system of the schedule reads or writes ``key`` (a resource type...)."""
+        return any(key in s.access for s in self.systems)
 
     def validate(self, world: World) -> None:
         """Check, once, that every resource a system needs exists (first run only).
@@ -314,7 +317,7 @@ class _Builder:
             cs.writes = self._mask(writes)
             cs.main_thread = cs.main_thread or bound.main_thread
             cs.commands = bound.commands
-            cs.uses_alloc = bound.uses_alloc
+            cs.access = frozenset(reads | writes)
             cs.needs = bound.needs
             cs.conditions = tuple(checks)
             cs.set_conditions = tuple(set_ids)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from framealloc_engine.app.conditions import Condition, ConditionLike, as_condition
-from framealloc_engine.app.params import callable_name
+from framealloc_engine.app.system_param import callable_name
 
 __all__ = [
     "IntoSystems",

@@ -11,6 +11,10 @@ from __future__ import annotations
 import math
 import time as _time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from framealloc_engine.app.system_param import ParamBuilder
 
 __all__ = ["FixedClock", "RealClock", "Time", "TimeUpdateStrategy", "VirtualClock"]
 
@@ -159,6 +163,12 @@ class Time:
         self.fixed = FixedClock(fixed_hz)
         self.frame_count = 0
         self._in_fixed = False
+
+    @classmethod
+    def build_param(cls, builder: ParamBuilder) -> Time:
+        """The world's ``Time`` resource; reads it."""
+        builder.read(Time)
+        return builder.world.resource(Time)
 
     @property
     def delta(self) -> float:

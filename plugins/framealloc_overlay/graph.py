@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from framealloc_engine import SmartAlloc
-from framealloc_engine.app import AllocResource
+from framealloc_engine.bridge import AllocResource
 
 __all__ = ["StackedGraph"]
 

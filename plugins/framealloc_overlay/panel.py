@@ -13,7 +13,7 @@ import numpy as np
 import pygame
 
 from framealloc_engine import SmartAlloc
-from framealloc_engine.app import AllocResource
+from framealloc_engine.bridge import AllocResource
 from framealloc_engine.diagnostics.codes import DiagnosticKind
 from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
 from framealloc_overlay.graph import StackedGraph

@@ -23,8 +23,9 @@ import numpy as np
 import pygame
 
 from framealloc_engine import tags
-from framealloc_engine.app import AllocResource, Last, Res, ResMut, SystemSet, Time, system
+from framealloc_engine.app import Last, Res, ResMut, SystemSet, Time, system
 from framealloc_engine.app.plugin import Plugin
+from framealloc_engine.bridge import AllocResource
 from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
 from framealloc_engine.errors import PluginMissingError
 from framealloc_overlay.history import MemoryHistory

@@ -12,17 +12,16 @@ import numpy as np
 import pytest
 
 from framealloc_engine.app import (
-    AllocResource,
     App,
     ExecutorSettings,
     Res,
     ResMut,
     ScheduleLabel,
-    SmartAllocPlugin,
     SystemRunError,
     Update,
     system,
 )
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics import StrictModeGuard, StrictModeViolation
 from framealloc_engine.errors import FrameHooksNotRunError, FrameNotActiveError

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pytest
 
 from framealloc_engine.app import (
-    AllocResource,
     App,
     EventReader,
     EventWriter,
@@ -25,6 +24,7 @@ from framealloc_engine.app import (
     system,
 )
 from framealloc_engine.app.events import Events
+from framealloc_engine.bridge import AllocResource
 from framealloc_engine.errors import PluginMissingError
 
 

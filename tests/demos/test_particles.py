@@ -9,7 +9,8 @@ import pytest
 
 from demos import particles
 from demos._harness import DemoOptions, build_demo_app
-from framealloc_engine.app import AllocResource, App
+from framealloc_engine.app import App
+from framealloc_engine.bridge import AllocResource
 from framealloc_overlay import OverlayState
 from framealloc_overlay.panel import ACCENT, PANEL_WIDTH, SERIES_COLORS
 from framealloc_pygame import Input

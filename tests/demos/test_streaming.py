@@ -42,7 +42,8 @@ from demos.streaming.world import (
     write_tile_map,
 )
 from framealloc_engine import AllocConfig, SmartAlloc, StreamState, StrictModeGuard
-from framealloc_engine.app import AllocResource, App
+from framealloc_engine.app import App
+from framealloc_engine.bridge import AllocResource
 from tests.demos.support import (
     assert_steady_state_clean,
     bright_pixels,

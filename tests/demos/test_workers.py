@@ -20,7 +20,8 @@ from demos.workers.render import PANEL_W
 from demos.workers.state import ArenaConfig, Bodies, Brains
 from demos.workers.systems import AI, PHYSICS
 from framealloc_engine import SmartAlloc, StrictModeGuard, TransferError
-from framealloc_engine.app import AllocResource, App
+from framealloc_engine.app import App
+from framealloc_engine.bridge import AllocResource
 from tests.demos.support import (
     assert_steady_state_clean,
     bright_pixels,

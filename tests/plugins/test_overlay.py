@@ -14,18 +14,8 @@ import pytest
 from demos._harness import DemoOptions, run_demo
 from demos._probe import AllocProbe
 from framealloc_engine import AllocConfig, SmartAlloc, ThreadBudgetConfig, tags
-from framealloc_engine.app import (
-    AllocResource,
-    App,
-    ExecutorSettings,
-    Last,
-    Res,
-    ResMut,
-    SmartAllocPlugin,
-    Startup,
-    Update,
-    system,
-)
+from framealloc_engine.app import App, ExecutorSettings, Last, Res, ResMut, Startup, Update, system
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
 from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
 from framealloc_engine.errors import PluginMissingError
 from framealloc_overlay import (

@@ -11,17 +11,16 @@ import pygame
 import pytest
 
 from framealloc_engine.app import (
-    AllocResource,
     App,
     EventReader,
     ExecutorSettings,
     Last,
     Res,
     ResMut,
-    SmartAllocPlugin,
     Update,
     system,
 )
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
 from framealloc_pygame import (
     FrameClock,
     Input,
@@ -159,7 +158,8 @@ def test_plugin_wiring_headless() -> None:
 
 README_GAME = '''
 import numpy as np, pygame
-from framealloc_engine.app import AllocResource, App, Res, SmartAllocPlugin, Time, Update
+from framealloc_engine.app import App, Res, Time, Update
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
 from framealloc_pygame import PygamePlugin, Screen
 
 def draw(screen: Res[Screen], time: Time, alloc: AllocResource) -> None:

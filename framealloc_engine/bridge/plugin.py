@@ -23,8 +23,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from framealloc_engine.app.alloc_resource import AllocResource
 from framealloc_engine.app.plugin import Plugin
+from framealloc_engine.bridge.resource import AllocResource
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics import fa_emit, set_context_allocator, set_engine_context
 from framealloc_engine.errors import FrameHooksNotRunError
@@ -126,7 +126,7 @@ class SmartAllocPlugin(Plugin):
             self.frames_ended += 1
 
     def _guard(self, label: ScheduleLabel, compiled: CompiledSchedule) -> None:
-        if compiled.uses_alloc:
+        if compiled.accesses(AllocResource):
             self._report(
                 f"schedule {label.name} uses AllocResource but runs outside app.update(), "
                 "so the frame hooks did not run",
