@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from framealloc_engine.allocators.handles import HandleAllocator  # noqa: E402
-from framealloc_engine.allocators.streaming import (  # noqa: E402
+from framealloc_engine.handles.allocator import HandleAllocator  # noqa: E402
+from framealloc_engine.streaming.allocator import (  # noqa: E402
     StreamingAllocator,
     StreamPriority,
 )

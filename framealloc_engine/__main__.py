@@ -7,7 +7,7 @@ import sys
 
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics.codes import all_codes, explain
-from framealloc_engine.diagnostics.info import info_text
+from framealloc_engine.monitoring.info import info_text
 
 __all__ = ["main"]
 

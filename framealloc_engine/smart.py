@@ -1,4 +1,4 @@
-"""``SmartAlloc``: the allocator object users hold, shared by every thread.
+"""``SmartAlloc``: the allocator users hold, shared by every thread.
 
 Example::
 
@@ -6,185 +6,187 @@ Example::
     with alloc.frame_scope():
         tmp = alloc.frame_alloc(np.float32, (1024, 3))
 
-It owns the global state (slab registry, system heap, reservations, the live pool table) and
-creates each thread's state (arena, pools, deferred queue, counters) on the thread's first
-use. The methods live in small facade modules, one per concern.
+This file is the whole composition. :class:`~framealloc_engine.core.allocator.AllocatorCore`
+gives frames, pools, the heap, observers and statistics (the hot paths); every feature is an
+object the allocator owns, in a folder of its own, and each public method below says which
+one serves it. ``forward`` makes a feature's method an attribute of the allocator at no extra
+cost per call.
 """
 
 from __future__ import annotations
 
-import threading
-
-from framealloc_engine.allocators.heap import SystemHeap
-from framealloc_engine.allocators.slab import Block, SlabRegistry
+from framealloc_engine.behavior.feature import BehaviorFeature
+from framealloc_engine.behavior.filter import BehaviorFilter
+from framealloc_engine.budgets.feature import BudgetsFeature
+from framealloc_engine.budgets.tag_budgets import BudgetManager
 from framealloc_engine.config import AllocConfig
-from framealloc_engine.facade.attribution import AttributionApi
-from framealloc_engine.facade.base import PerThread
-from framealloc_engine.facade.blocks import BlockApi
-from framealloc_engine.facade.budgets import BudgetApi
-from framealloc_engine.facade.checkpoints import CheckpointApi
-from framealloc_engine.facade.deferred import DeferredApi
-from framealloc_engine.facade.diagnostics import DiagnosticsApi
-from framealloc_engine.facade.frame_collections import FrameCollectionsApi
-from framealloc_engine.facade.frames import FrameApi
-from framealloc_engine.facade.groups import GroupsApi
-from framealloc_engine.facade.lifecycle import LifecycleApi
-from framealloc_engine.facade.observers import ObserverApi
-from framealloc_engine.facade.retention import RetentionApi
-from framealloc_engine.facade.scale import ScaleApi
-from framealloc_engine.facade.scratch import ScratchApi
-from framealloc_engine.facade.thread_budgets import ThreadBudgetApi
-from framealloc_engine.facade.transfer import TransferApi
-from framealloc_engine.global_state import Reservations
-from framealloc_engine.stats import AllocStats, ThreadStats
-from framealloc_engine.thread_state import ThreadState
+from framealloc_engine.core.allocator import AllocatorCore
+from framealloc_engine.core.attribution import Attribution
+from framealloc_engine.core.checkpoints import Checkpoints
+from framealloc_engine.core.forward import forward
+from framealloc_engine.frame_collections.feature import FrameCollectionsFeature
+from framealloc_engine.groups.feature import GroupsFeature
+from framealloc_engine.handles.feature import HandlesFeature
+from framealloc_engine.lifecycle.feature import LifecycleFeature
+from framealloc_engine.lifecycle.manager import LifecycleManager
+from framealloc_engine.monitoring.feature import MonitoringFeature
+from framealloc_engine.monitoring.profiler import ProfilerHooks
+from framealloc_engine.retention.feature import RetentionFeature
+from framealloc_engine.scratch.feature import ScratchFeature
+from framealloc_engine.streaming.feature import StreamingFeature
+from framealloc_engine.sync.deferred import DeferredConfig
+from framealloc_engine.sync.feature import DeferredFeature, TransferFeature
 
 __all__ = ["SmartAlloc"]
 
 
-class SmartAlloc(
-    BudgetApi,
-    ThreadBudgetApi,
-    DeferredApi,
-    TransferApi,
-    LifecycleApi,
-    ScaleApi,
-    FrameApi,
-    ObserverApi,
-    BlockApi,
-    AttributionApi,
-    CheckpointApi,
-    FrameCollectionsApi,
-    GroupsApi,
-    RetentionApi,
-    ScratchApi,
-    DiagnosticsApi,
-):
-    """The frame-aware allocator.
+class SmartAlloc(AllocatorCore):
+    """The frame-aware allocator: the core plus every feature.
 
     Args:
         config: Allocator configuration; ``AllocConfig()`` when omitted.
     """
 
     def __init__(self, config: AllocConfig | None = None) -> None:
-        self.config = config if config is not None else AllocConfig()
-        cfg = self.config
-        self._reservations = Reservations(cfg.global_memory_limit)
-        self._slabs = SlabRegistry(
-            cfg.size_classes, cfg.slab_page_size, cfg.slab_pages_per_class,
-            self._reservations.reserve,
-        )
-        self._heap = SystemHeap(
-            cfg.heap_region_size,
-            self._reservations.reserve,
-            self._reservations.release,
-            debug=cfg.debug,
-        )
-        self._pool_live: dict[int, Block] = {}
-        self._threads_lock = threading.Lock()
-        self._threads: dict[int, ThreadState] = {}
-        self._retired: list[ThreadState] = []
-        self._peak_allocated = 0
-        self._observers = []
-        self._frame_end_hooks = []
-        self._tls = PerThread(self)
-        self._init_extensions()
+        super().__init__(config)
+        self._lifecycle = LifecycleFeature(self)
+        self._budgets = BudgetsFeature(self, self._lifecycle)
+        self._deferred = DeferredFeature(self, self._lifecycle)
+        self._transfers = TransferFeature(self, self._lifecycle)
+        self._scratch = ScratchFeature(self)
+        self._retention = RetentionFeature(self, self._scratch)
+        self._groups = GroupsFeature(self)
+        self._handles = HandlesFeature(self)
+        self._streaming = StreamingFeature(self)
+        self._collections = FrameCollectionsFeature(self)
+        self._behavior = BehaviorFeature(self)
+        self._monitoring = MonitoringFeature(self, self._budgets, self._behavior)
 
-    @classmethod
-    def with_defaults(cls) -> SmartAlloc:
-        """An allocator with ``AllocConfig()``."""
-        return cls(AllocConfig())
+    # --- tags and phases (core/attribution.py) ----------------------------------------------
+    with_tag = forward("_attribution", Attribution.with_tag)
+    current_tag = forward("_attribution", Attribution.current_tag)
+    tag_path = forward("_attribution", Attribution.tag_path)
+    begin_phase = forward("_attribution", Attribution.begin_phase)
+    end_phase = forward("_attribution", Attribution.end_phase)
+    phase_scope = forward("_attribution", Attribution.phase_scope)
+    phase_stats = forward("_attribution", Attribution.phase_stats)
+    tag_stats = forward("_attribution", Attribution.tag_stats)
+    frame_tag_stats = forward("_attribution", Attribution.frame_tag_stats)
 
-    # --- threads ----------------------------------------------------------------------------
+    @property
+    def current_phase(self) -> str | None:
+        """The innermost phase on this thread, or ``None``."""
+        return self._attribution.current_phase
 
-    def _thread_state(self) -> ThreadState:
-        with self._threads_lock:
-            state = self._threads.get(threading.get_ident())
-            if state is not None and state.thread is threading.current_thread():
-                return state
-            self._retire_dead_locked()
-            self._reservations.reserve(self.config.frame_arena_size)
-            try:
-                state = ThreadState(
-                    self.config.frame_arena_size,
-                    self._slabs,
-                    self._pool_live,
-                    debug=self.config.debug,
-                )
-            except BaseException:
-                self._reservations.release(self.config.frame_arena_size)
-                raise
-            self._threads[state.thread_id] = state
-            return state
+    # --- checkpoints (core/checkpoints.py) --------------------------------------------------
+    frame_checkpoint = forward("_checkpoints", Checkpoints.frame_checkpoint)
+    rollback_to = forward("_checkpoints", Checkpoints.rollback_to)
+    checkpoint_guard = forward("_checkpoints", Checkpoints.checkpoint_guard)
+    speculative = forward("_checkpoints", Checkpoints.speculative)
 
-    def _retire_dead_locked(self) -> int:
-        dead = [s for s in self._threads.values() if not s.thread.is_alive()]
-        for state in dead:
-            del self._threads[state.thread_id]
-            ended = state.retire()
-            if ended is not None:
-                # The thread died mid-frame: observers (budgets, lifecycle) see that frame end.
-                for observer in self._observers:
-                    observer.on_frame_end(state, *ended)
-            self._reservations.release(state.arena.capacity)
-            state.arena.release()
-            self._retired.append(state)
-        return len(dead)
+    # --- frame collections (frame_collections/) ---------------------------------------------
+    frame_vec = forward("_collections", FrameCollectionsFeature.frame_vec)
+    frame_map = forward("_collections", FrameCollectionsFeature.frame_map)
 
-    def reclaim_dead_threads(self) -> int:
-        """Release the arenas and pool blocks of threads that have exited.
+    # --- retention and promotion (retention/) -----------------------------------------------
+    frame_retained = forward("_retention", RetentionFeature.frame_retained)
+    frame_with_importance = forward("_retention", RetentionFeature.frame_with_importance)
+    retained_count = forward("_retention", RetentionFeature.retained_count)
+    clear_retained = forward("_retention", RetentionFeature.clear_retained)
+    promote_retained = forward("_retention", RetentionFeature.promote_retained)
+    end_frame_with_promotions = forward("_retention", RetentionFeature.end_frame_with_promotions)
+    end_frame_with_summary = forward("_retention", RetentionFeature.end_frame_with_summary)
+    last_frame_summary = forward("_retention", RetentionFeature.last_frame_summary)
 
-        Runs automatically when a new thread first uses the allocator. Returns how many
-        thread states were retired.
-        """
-        with self._threads_lock:
-            return self._retire_dead_locked()
+    # --- scratch pools (scratch/) and groups (groups/) --------------------------------------
+    scratch = forward("_scratch", ScratchFeature.scratch)
+    scratch_pool = forward("_scratch", ScratchFeature.scratch_pool)
+    groups = forward("_groups", GroupsFeature.groups)
 
-    def process_deferred_frees(self, limit: int | None = None) -> int:
-        """Apply up to ``limit`` frees other threads queued for the calling thread."""
-        return self._tls.pools.process_deferred(limit)
+    # --- handles (handles/) and streaming (streaming/) --------------------------------------
+    handles = forward("_handles", HandlesFeature.handles)
+    streaming = forward("_streaming", StreamingFeature.streaming)
 
-    # --- statistics -------------------------------------------------------------------------
+    # --- budgets (budgets/) -----------------------------------------------------------------
+    budgets = forward("_budgets", BudgetsFeature.budgets)
+    set_thread_budget_config = forward("_budgets", BudgetsFeature.set_thread_budget_config)
+    thread_budget_config = forward("_budgets", BudgetsFeature.thread_budget_config)
+    thread_budget_stats = forward("_budgets", BudgetsFeature.thread_budget_stats)
 
-    def _live_bytes(self, states: list[ThreadState]) -> tuple[int, int]:
-        frame = 0
-        pool = 0
-        for state in states:
-            frame += state.arena.offset
-            pools = state.pools
-            pool += pools.allocated_bytes() - pools.freed_bytes()
-        return frame, pool
+    def frame_remaining(self) -> int:
+        """Bytes this thread may still frame-allocate this frame: the arena's room, capped by
+        the thread's frame budget when it has one."""
+        return self._budgets.frame_remaining()
 
-    def _note_peak(self) -> None:
-        frame, pool = self._live_bytes(self._thread_states())
-        total = frame + pool + self._heap.live_bytes
-        if total > self._peak_allocated:
-            self._peak_allocated = total
+    @property
+    def budget_manager(self) -> BudgetManager | None:
+        """The budget manager if budgets are on, else ``None``."""
+        return self._budgets.budget_manager
 
-    def thread_stats(self) -> ThreadStats:
-        """Statistics of the calling thread."""
-        return self._tls.state.snapshot()
+    # --- deferred frees and transfers (sync/) -----------------------------------------------
+    set_deferred_config = forward("_deferred", DeferredFeature.set_deferred_config)
+    set_deferred_processing = forward("_deferred", DeferredFeature.set_deferred_processing)
+    deferred_stats = forward("_deferred", DeferredFeature.deferred_stats)
+    frame_box_for_transfer = forward("_transfers", TransferFeature.frame_box_for_transfer)
+    transfer_stats = forward("_transfers", TransferFeature.transfer_stats)
 
-    def stats(self) -> AllocStats:
-        """Allocator-wide statistics (see :class:`~framealloc_engine.stats.AllocStats`)."""
-        states = self._thread_states()
-        snaps = [s.snapshot() for s in states]
-        frame = sum(s.frame_in_use for s in snaps)
-        pool = sum(s.pool_bytes_allocated - s.pool_bytes_freed for s in snaps)
-        heap = sum(s.heap_bytes_allocated - s.heap_bytes_freed for s in snaps)
-        total = frame + pool + heap
-        self._peak_allocated = max(self._peak_allocated, total)
-        return AllocStats(
-            total_allocated=total,
-            peak_allocated=self._peak_allocated,
-            allocation_count=sum(s.allocation_count for s in snaps),
-            deallocation_count=sum(s.deallocation_count for s in snaps),
-            frame_allocated=frame,
-            pool_allocated=pool,
-            heap_allocated=heap,
-            slab_refill_count=sum(s.slab_refills for s in snaps),
-            deferred_free_count=sum(s.deferred_sent for s in snaps),
-            deferred_pending=sum(s.deferred_pending for s in snaps),
-            reserved_bytes=self._reservations.reserved,
-            threads=tuple([s for s in snaps if s.alive]),  # no generator: no GC-tracked garbage
-        )
+    @property
+    def deferred_config(self) -> DeferredConfig:
+        """The current deferred-free configuration."""
+        return self._deferred.deferred_config
+
+    # --- lifecycle events (lifecycle/) ------------------------------------------------------
+    enable_lifecycle_tracking = forward("_lifecycle", LifecycleFeature.enable_lifecycle_tracking)
+    disable_lifecycle_tracking = forward(
+        "_lifecycle", LifecycleFeature.disable_lifecycle_tracking
+    )
+    on_frame_event = forward("_lifecycle", LifecycleFeature.on_frame_event)
+    remove_frame_event_callback = forward(
+        "_lifecycle", LifecycleFeature.remove_frame_event_callback
+    )
+    thread_frame_stats = forward("_lifecycle", LifecycleFeature.thread_frame_stats)
+
+    @property
+    def lifecycle(self) -> LifecycleManager | None:
+        """The lifecycle manager (``None`` until tracking was first enabled)."""
+        return self._lifecycle.lifecycle
+
+    @property
+    def lifecycle_tracking(self) -> bool:
+        """Whether lifecycle tracking is on."""
+        return self._lifecycle.lifecycle_tracking
+
+    # --- behaviour filter (behavior/) -------------------------------------------------------
+    enable_behavior_filter = forward("_behavior", BehaviorFeature.enable_behavior_filter)
+    disable_behavior_filter = forward("_behavior", BehaviorFeature.disable_behavior_filter)
+    behavior_report = forward("_behavior", BehaviorFeature.behavior_report)
+
+    @property
+    def behavior_filter(self) -> BehaviorFilter | None:
+        """The behaviour filter, once enabled (``None`` before)."""
+        return self._behavior.behavior_filter
+
+    # --- hooks, traces, snapshots (monitoring/) ---------------------------------------------
+    attach_diagnostics_hooks = forward("_monitoring", MonitoringFeature.attach_diagnostics_hooks)
+    detach_diagnostics_hooks = forward("_monitoring", MonitoringFeature.detach_diagnostics_hooks)
+    diagnostics_hooks = forward("_monitoring", MonitoringFeature.diagnostics_hooks)
+    attach_profiler_hooks = forward("_monitoring", MonitoringFeature.attach_profiler_hooks)
+    detach_profiler_hooks = forward("_monitoring", MonitoringFeature.detach_profiler_hooks)
+    start_trace = forward("_monitoring", MonitoringFeature.start_trace)
+    stop_trace = forward("_monitoring", MonitoringFeature.stop_trace)
+    trace = forward("_monitoring", MonitoringFeature.trace)
+    enable_snapshots = forward("_monitoring", MonitoringFeature.enable_snapshots)
+    disable_snapshots = forward("_monitoring", MonitoringFeature.disable_snapshots)
+    snapshot = forward("_monitoring", MonitoringFeature.snapshot)
+    poll_snapshot_requests = forward("_monitoring", MonitoringFeature.poll_snapshot_requests)
+    diag_context = forward("_monitoring", MonitoringFeature.diag_context)
+
+    @property
+    def profiler_hooks(self) -> ProfilerHooks | None:
+        """The attached profiler hooks, if any."""
+        return self._monitoring.profiler_hooks
+
+    @property
+    def tracing(self) -> bool:
+        """Whether a trace is being written."""
+        return self._monitoring.tracing

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, SmartAlloc
-from framealloc_engine.deferred import (
+from framealloc_engine.lifecycle import CrossThreadFreeQueued, DeferredOverflow, FrameEvent
+from framealloc_engine.sync.deferred import (
     DeferredConfig,
     DeferredProcessing,
     DeferredQueueFullError,
     QueueFullPolicy,
 )
-from framealloc_engine.lifecycle import CrossThreadFreeQueued, DeferredOverflow, FrameEvent
 
 Q = QueueFullPolicy
 M = DeferredProcessing

@@ -52,19 +52,45 @@ def test_allocator_does_not_import_pygame() -> None:
     assert result.stdout.strip() == "ok"
 
 
-def test_importing_the_package_is_lazy() -> None:
-    """``import framealloc_engine`` imports neither numpy nor the features until used."""
+def test_root_is_the_allocator_and_knows_no_engine() -> None:
+    """The root re-exports the allocator only; importing it loads neither engine nor pygame."""
     code = (
         "import sys, framealloc_engine as fe\n"
-        "assert 'numpy' not in sys.modules\n"
-        "assert 'framealloc_engine.smart' not in sys.modules\n"
-        "fe.SmartAlloc\n"
-        "assert 'framealloc_engine.smart' in sys.modules\n"
-        "print(sorted(set(fe.__all__) - set(dir(fe))))\n"
+        "engine = sorted(m for m in sys.modules if m.startswith(('framealloc_engine.app', "
+        "'framealloc_engine.bridge', 'pygame')))\n"
+        "print(engine, [n for n in ('App', 'Update', 'SmartAllocPlugin') if hasattr(fe, n)])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "[] []"
+
+
+def test_prelude_gathers_the_three_namespaces() -> None:
+    import framealloc_engine.app
+    import framealloc_engine.bridge
+    import framealloc_engine.prelude as prelude
+
+    expected = {
+        *framealloc_engine.__all__, *framealloc_engine.app.__all__,
+        *framealloc_engine.bridge.__all__,
+    }  # fmt: skip
+    assert set(prelude.__all__) == expected
+    assert len(prelude.__all__) == len(expected)  # no name exported by two namespaces
+    assert all(hasattr(prelude, name) for name in prelude.__all__)
+
+
+def test_root_init_lists_each_name_once() -> None:
+    """Plain re-exports: every imported name appears in ``__all__`` and nothing else."""
+    import ast
+
+    tree = ast.parse((ROOT / "framealloc_engine" / "__init__.py").read_text(encoding="utf-8"))
+    imported = [
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        for alias in node.names
+    ]
+    assert sorted(imported) == sorted(framealloc_engine.__all__)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, BudgetExceededError, SmartAlloc
-from framealloc_engine.lifecycle import BudgetExceeded, FrameEvent, MemoryPressure
-from framealloc_engine.thread_budgets import (
+from framealloc_engine.budgets.thread_budgets import (
     BudgetExceededPolicy,
     ThreadBudgetConfig,
 )
+from framealloc_engine.lifecycle import BudgetExceeded, FrameEvent, MemoryPressure
 
 P = BudgetExceededPolicy
 

@@ -44,8 +44,9 @@ from demos.bullets.sim import (
     player_hits,
 )
 from demos.bullets.waves import PATTERNS, WaveDirector
-from framealloc_engine import AllocResource, tags
+from framealloc_engine import tags
 from framealloc_engine.app import App, Last, Local, Plugin, Res, ResMut, Time, Update, chain
+from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import Input, Screen
 
 __all__ = [

@@ -28,8 +28,9 @@ from demos.pathfinding.agents import MOVING, NEEDS_GOAL, RESTING, WAITING, Agent
 from demos.pathfinding.level import TILE, TILE_ORDER, Level, load_rows
 from demos.pathfinding.planner import Planner
 from demos.pathfinding.search import Segments
-from framealloc_engine import AllocResource, tags
+from framealloc_engine import tags
 from framealloc_engine.app import App, Last, Plugin, Res, ResMut, Time, Update, chain
+from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import Screen
 
 __all__ = [

@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
+from framealloc_engine.allocators.layout import layout_of
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
-from framealloc_engine.layout import layout_of
 
 __all__ = ["ArenaCheckpoint", "FrameArena"]
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer, data_address
 from framealloc_engine.allocators.extents import ExtentMap, align_up
+from framealloc_engine.allocators.layout import layout_of
 from framealloc_engine.errors import DoubleFreeError, InvalidFreeError
-from framealloc_engine.layout import layout_of
 
 __all__ = ["HeapBlock", "SystemHeap"]
 

@@ -11,24 +11,53 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from operator import mul
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, data_address
+from framealloc_engine.allocators.layout import Layout, layout_of
 from framealloc_engine.allocators.slab import Block, SlabRegistry
 from framealloc_engine.errors import (
     AllocationSizeError,
     DoubleFreeError,
     InvalidFreeError,
 )
-from framealloc_engine.layout import Layout, layout_of
 
-if TYPE_CHECKING:
-    from framealloc_engine.allocators.deferred_queue import DeferredControl
+__all__ = ["DeferredPolicy", "LocalPools"]
 
-__all__ = ["LocalPools"]
+
+class DeferredPolicy(Protocol):
+    """When and how frees queued by other threads are applied (see ``framealloc_engine.sync``).
+
+    Without one (``None``) the pools keep the default behaviour: an unbounded queue, applied
+    at ``begin_frame`` and on a pool miss.
+    """
+
+    @property
+    def drains_at_begin(self) -> bool:
+        """Apply the queue at ``begin_frame``."""
+
+    @property
+    def drains_at_end(self) -> bool:
+        """Apply the queue at ``end_frame``."""
+
+    @property
+    def drains_on_miss(self) -> bool:
+        """Apply the queue on a pool miss (before taking a new slab page)."""
+
+    def enqueue(
+        self, owner: LocalPools, block: Block, sender: int, release: Callable[[], None]
+    ) -> None:
+        """Queue ``block`` for ``owner`` (calls ``release`` once the free is admitted)."""
+
+    def take_overflow(self, owner: LocalPools, limit: int | None) -> list[Block]:
+        """Remove and return up to ``limit`` of ``owner``'s overflowed frees."""
+
+    def note_processed(self, owner: LocalPools, count: int, nbytes: int) -> None:
+        """``owner`` applied ``count`` queued frees of ``nbytes`` bytes."""
 
 
 class LocalPools:
@@ -86,7 +115,7 @@ class LocalPools:
         self.alive = True
 
     @property
-    def control(self) -> DeferredControl | None:
+    def control(self) -> DeferredPolicy | None:
         """The allocator's deferred-free control (shared through the slab registry), or
         ``None`` for the original behaviour: an unbounded queue drained at frame begin."""
         return self._registry.deferred_control
@@ -139,7 +168,7 @@ class LocalPools:
         return entry
 
     def _refill(self, class_index: int) -> Block:
-        if self.deferred and (self.control is None or self.control.config.drains_on_miss):
+        if self.deferred and (self.control is None or self.control.drains_on_miss):
             self.process_deferred()
             free = self._free[class_index]
             if free:
@@ -244,14 +273,14 @@ class LocalPools:
     def drain_at_frame_begin(self) -> int:
         """Apply queued frees if the processing mode says so at ``begin_frame``."""
         control = self._registry.deferred_control
-        if control is None or control.config.drains_at_begin:
+        if control is None or control.drains_at_begin:
             return self.process_deferred()
         return 0
 
     def drain_at_frame_end(self) -> int:
         """Apply queued frees if the processing mode says so at ``end_frame``."""
         control = self._registry.deferred_control
-        if control is not None and control.config.drains_at_end:
+        if control is not None and control.drains_at_end:
             return self.process_deferred()
         return 0
 

@@ -18,7 +18,7 @@ import numpy as np
 from framealloc_engine.allocators.buffer import aligned_buffer, data_address
 
 if TYPE_CHECKING:
-    from framealloc_engine.allocators.deferred_queue import DeferredControl
+    from framealloc_engine.allocators.pool import DeferredPolicy
 
 __all__ = ["Block", "SlabRegistry"]
 
@@ -72,7 +72,7 @@ class SlabRegistry:
         self.refills = 0
         #: Deferred-free policy shared by every thread's pools (None: unbounded, drained at
         #: frame begin); see ``SmartAlloc.set_deferred_config``.
-        self.deferred_control: DeferredControl | None = None
+        self.deferred_control: DeferredPolicy | None = None
         for class_index in range(len(size_classes)):
             for _ in range(pages_per_class):
                 self._spare[class_index].append(self._new_page(class_index))

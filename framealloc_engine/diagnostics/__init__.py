@@ -1,17 +1,13 @@
-"""Runtime diagnostics: FA codes, emitting, strict mode, hooks, behaviour filter, traces.
+"""The diagnostics channel every part reports through: FA codes, emitting, strict mode, context.
 
-See the README's "Diagnostics" section. The names here are re-exported at the top level.
+``codes`` is the runtime FA table, ``emit`` formats and logs diagnostics (``fa_emit``),
+``strict`` turns them into errors (``FRAMEALLOC_STRICT``), ``context`` captures where a
+diagnostic happened. It knows no allocator feature; the tools that watch allocations live in
+:mod:`framealloc_engine.behavior` and :mod:`framealloc_engine.monitoring`.
 """
 
 from __future__ import annotations
 
-from framealloc_engine.diagnostics.behavior import (
-    BehaviorIssue,
-    BehaviorReport,
-    BehaviorThresholds,
-    TagBehaviorStats,
-)
-from framealloc_engine.diagnostics.behavior_filter import BehaviorFilter
 from framealloc_engine.diagnostics.codes import (
     CODES,
     DiagnosticCode,
@@ -22,6 +18,7 @@ from framealloc_engine.diagnostics.codes import (
 )
 from framealloc_engine.diagnostics.context import (
     DiagContext,
+    FrameInfoSource,
     is_engine_context,
     set_context_allocator,
     set_engine_context,
@@ -34,27 +31,6 @@ from framealloc_engine.diagnostics.emit import (
     fa_emit,
     fa_emit_ctx,
 )
-from framealloc_engine.diagnostics.hooks import (
-    BudgetExceeded,
-    BudgetWarning,
-    DeferredFree,
-    DiagnosticsEvent,
-    DiagnosticsHooks,
-    FrameBegin,
-    FrameEnd,
-    LargeAllocation,
-    MemoryGraphData,
-    MemoryPressure,
-    MemorySnapshot,
-    SlabRefill,
-)
-from framealloc_engine.diagnostics.profiler import (
-    MemoryEvent,
-    MemoryEventType,
-    ProfilerHooks,
-    profiler_zone,
-)
-from framealloc_engine.diagnostics.snapshots import REQUEST_FILE, SnapshotManager
 from framealloc_engine.diagnostics.strict import (
     StrictMode,
     StrictModeGuard,
@@ -62,42 +38,18 @@ from framealloc_engine.diagnostics.strict import (
     set_strict_mode,
     strict_mode,
 )
-from framealloc_engine.diagnostics.trace import TraceRecorder, TraceWriter
 
 __all__ = [
     "CODES",
     "LOGGER_NAME",
-    "REQUEST_FILE",
-    "BehaviorFilter",
-    "BehaviorIssue",
-    "BehaviorReport",
-    "BehaviorThresholds",
-    "BudgetExceeded",
-    "BudgetWarning",
-    "DeferredFree",
     "DiagContext",
     "Diagnostic",
     "DiagnosticCode",
     "DiagnosticKind",
-    "DiagnosticsEvent",
-    "DiagnosticsHooks",
-    "FrameBegin",
-    "FrameEnd",
-    "LargeAllocation",
-    "MemoryEvent",
-    "MemoryEventType",
-    "MemoryGraphData",
-    "MemoryPressure",
-    "MemorySnapshot",
-    "ProfilerHooks",
-    "SlabRefill",
-    "SnapshotManager",
+    "FrameInfoSource",
     "StrictMode",
     "StrictModeGuard",
     "StrictModeViolation",
-    "TagBehaviorStats",
-    "TraceRecorder",
-    "TraceWriter",
     "all_codes",
     "explain",
     "fa_assert",
@@ -106,7 +58,6 @@ __all__ = [
     "fa_emit_ctx",
     "get_code",
     "is_engine_context",
-    "profiler_zone",
     "set_context_allocator",
     "set_engine_context",
     "set_strict_mode",

@@ -15,10 +15,11 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "DiagContext",
+    "FrameInfoSource",
     "is_engine_context",
     "set_context_allocator",
     "set_engine_context",
@@ -48,17 +49,20 @@ def set_context_allocator(alloc: object | None) -> None:
     _default_alloc = None if alloc is None else weakref.ref(alloc)
 
 
+@runtime_checkable
+class FrameInfoSource(Protocol):
+    """What context capture reads from an allocator (``SmartAlloc`` provides it)."""
+
+    def frame_info(self) -> tuple[int, bool] | None:
+        """``(frame_number, frame_active)`` of the calling thread, or ``None`` if the thread
+        never used the allocator (reading must not register it)."""
+
+
 def _frame_info(alloc: object | None) -> tuple[int, bool]:
-    if alloc is None:
+    if not isinstance(alloc, FrameInfoSource):
         return 0, False
-    # Read the registered state only: asking the facade would register this thread.
-    threads = getattr(alloc, "_threads", None)
-    if not isinstance(threads, dict):
-        return 0, False
-    state = threads.get(threading.get_ident())
-    if state is None:
-        return 0, False
-    return int(state.frame_number), bool(state.arena.active)
+    info = alloc.frame_info()
+    return (0, False) if info is None else info
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from framealloc_engine.allocators.layout import normalize_dtype
 from framealloc_engine.errors import CrossThreadError, FrameExpiredError
-from framealloc_engine.layout import normalize_dtype
 
 if TYPE_CHECKING:
-    from framealloc_engine.thread_state import ThreadState
+    from framealloc_engine.core.thread_state import ThreadState
 
 __all__ = ["item_dtype"]
 

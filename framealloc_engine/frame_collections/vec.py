@@ -16,7 +16,7 @@ from framealloc_engine.frame_collections._common import (
 )
 
 if TYPE_CHECKING:
-    from framealloc_engine.thread_state import ThreadState
+    from framealloc_engine.core.thread_state import ThreadState
 
 __all__ = ["FrameVec"]
 

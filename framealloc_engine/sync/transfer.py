@@ -39,7 +39,7 @@ import numpy as np
 from framealloc_engine.errors import StaleHandleError
 
 if TYPE_CHECKING:
-    from framealloc_engine.lifecycle import LifecycleManager
+    from framealloc_engine.lifecycle.manager import LifecycleManager
 
 __all__ = [
     "TransferError",

@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from framealloc_engine.diagnostics.hooks import DiagnosticsHooks, FrameEnd, MemoryGraphData
+from framealloc_engine.monitoring.hooks import DiagnosticsHooks, FrameEnd, MemoryGraphData
 
 __all__ = ["KINDS", "MemoryHistory", "SeriesRing"]
 

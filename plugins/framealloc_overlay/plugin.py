@@ -26,8 +26,8 @@ from framealloc_engine import tags
 from framealloc_engine.app import Last, Res, ResMut, SystemSet, Time, system
 from framealloc_engine.app.plugin import Plugin
 from framealloc_engine.bridge import AllocResource
-from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
 from framealloc_engine.errors import PluginMissingError
+from framealloc_engine.monitoring.hooks import DiagnosticsHooks
 from framealloc_overlay.history import MemoryHistory
 from framealloc_overlay.panel import OverlayState, draw_panel, refresh_text
 from framealloc_pygame import FrameClock, Input, Screen

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, SmartAlloc, StaleHandleError
-from framealloc_engine.allocators.groups import AllocationGroups, GroupMember, GroupStats
+from framealloc_engine.groups.groups import AllocationGroups, GroupMember, GroupStats
 
 Vertex = np.dtype([("pos", "f4", 3), ("uv", "f4", 2)])
 

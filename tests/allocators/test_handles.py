@@ -17,18 +17,18 @@ from hypothesis.stateful import (
     rule,
 )
 
-from framealloc_engine.allocators.handles import (
-    Handle,
-    HandleAllocator,
-    HandlePinError,
-    HandleSpaceError,
-    Relocation,
-)
 from framealloc_engine.errors import (
     AllocationSizeError,
     AllocationTypeError,
     BudgetExceededError,
     StaleHandleError,
+)
+from framealloc_engine.handles.allocator import (
+    Handle,
+    HandleAllocator,
+    HandlePinError,
+    HandleSpaceError,
+    Relocation,
 )
 
 Vertex = np.dtype([("pos", "f4", 3), ("uv", "f4", 2)])

@@ -15,7 +15,7 @@ from framealloc_engine import (
     SmartAlloc,
     StaleHandleError,
 )
-from framealloc_engine.allocators.scratch import (
+from framealloc_engine.scratch.pools import (
     DEFAULT_SCRATCH_CAPACITY,
     ScratchPool,
     ScratchRegistry,

@@ -19,7 +19,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from framealloc_engine.allocators.streaming import (
+from framealloc_engine.errors import AllocationSizeError, StaleHandleError, StreamBudgetError
+from framealloc_engine.streaming.allocator import (
     STREAM_ALIGN,
     StreamEviction,
     StreamingAllocator,
@@ -27,7 +28,6 @@ from framealloc_engine.allocators.streaming import (
     StreamState,
     StreamStateError,
 )
-from framealloc_engine.errors import AllocationSizeError, StaleHandleError, StreamBudgetError
 
 LOW, NORMAL, HIGH, CRITICAL = (
     StreamPriority.LOW,

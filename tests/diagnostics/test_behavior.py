@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, SmartAlloc
+from framealloc_engine.behavior import BehaviorReport, BehaviorThresholds
 from framealloc_engine.diagnostics import (
-    BehaviorReport,
-    BehaviorThresholds,
     DiagnosticKind,
     StrictMode,
     StrictModeViolation,

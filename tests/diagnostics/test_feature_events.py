@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, RetentionPolicy, SmartAlloc, TagBudgetExceededError
-from framealloc_engine.diagnostics import BudgetExceeded, BudgetWarning
+from framealloc_engine.monitoring import BudgetExceeded, BudgetWarning
 
 
 def _run(every: int, frames: int = 120) -> list[str]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from framealloc_engine import MIB, AllocConfig, SmartAlloc
-from framealloc_engine.diagnostics import (
+from framealloc_engine.monitoring import (
     BudgetWarning,
     DeferredFree,
     DiagnosticsHooks,

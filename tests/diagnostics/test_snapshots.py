@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from framealloc_engine import SmartAlloc
-from framealloc_engine.diagnostics import REQUEST_FILE
+from framealloc_engine.monitoring import REQUEST_FILE
 
 
 def test_snapshot_without_folder_returns_state() -> None:

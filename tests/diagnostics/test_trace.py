@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from framealloc_engine import SmartAlloc
-from framealloc_engine.diagnostics import profiler_zone
+from framealloc_engine.monitoring import profiler_zone
 
 PHASES = {"B", "E", "C", "M", "X", "i"}
 
@@ -111,7 +111,7 @@ def test_trace_streams_with_bounded_memory(tmp_path: Path) -> None:
     alloc = SmartAlloc()
     path = tmp_path / "stream.json"
     alloc.start_trace(path, flush_every=16)
-    recorder = alloc._trace_recorder
+    recorder = alloc._monitoring.trace_recorder
     assert recorder is not None
     sizes = []
     for _ in range(3):
@@ -133,7 +133,7 @@ def test_restarting_a_trace_finishes_the_previous_file(tmp_path: Path) -> None:
     alloc.stop_trace()
     assert len([e for e in validate(first) if e["name"] == "frame"]) == 4
     assert len([e for e in validate(tmp_path / "b.json") if e["name"] == "frame"]) == 4
-    assert alloc._phase_listeners == ()
+    assert alloc._attribution.phase_listeners == ()
 
 
 def test_trace_context_manager_stops_on_error(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from framealloc_engine import (
     FrameStateError,
     SmartAlloc,
 )
-from framealloc_engine.facade.checkpoints import FrameCheckpoint, SpeculationFailed
+from framealloc_engine.core.checkpoints import FrameCheckpoint, SpeculationFailed
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from framealloc_engine import AllocConfig, GlobalBudgetExceededError, SmartAlloc
-from framealloc_engine.allocators.handles import HandleAllocator
-from framealloc_engine.allocators.streaming import StreamingAllocator
-from framealloc_engine.facade.scale import DEFAULT_HANDLE_CAPACITY, DEFAULT_STREAMING_BUDGET
+from framealloc_engine.handles.allocator import HandleAllocator
+from framealloc_engine.handles.feature import DEFAULT_HANDLE_CAPACITY
+from framealloc_engine.streaming.allocator import StreamingAllocator
+from framealloc_engine.streaming.feature import DEFAULT_STREAMING_BUDGET
 
 
 def test_streaming_is_created_once_and_reserved() -> None:

@@ -12,7 +12,7 @@ from framealloc_lint.runner import module_name_for
 
 ESCAPE = """\
 import numpy as np
-from framealloc_engine import AllocResource
+from framealloc_engine.bridge import AllocResource
 
 
 class T:

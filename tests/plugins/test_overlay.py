@@ -16,8 +16,8 @@ from demos._probe import AllocProbe
 from framealloc_engine import AllocConfig, SmartAlloc, ThreadBudgetConfig, tags
 from framealloc_engine.app import App, ExecutorSettings, Last, Res, ResMut, Startup, Update, system
 from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
-from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
 from framealloc_engine.errors import PluginMissingError
+from framealloc_engine.monitoring.hooks import DiagnosticsHooks
 from framealloc_overlay import (
     MemoryHistory,
     OverlayPlugin,

@@ -1,0 +1,288 @@
+"""The behaviour filter's tracking: an allocation observer, installed only while enabled.
+
+Python frame arrays cannot outlive their memory, but user code can keep referencing them
+after ``end_frame()`` -- and then reads whatever the next frame writes there. That is what
+"survival" means here:
+
+* At each ``end_frame()`` the filter counts the references to every array the frame handed
+  out (``sys.getrefcount``, minus its own, minus the arena's reuse cache). An array still
+  referenced becomes a *candidate*; its arena cache entry is dropped so the next frame gets a
+  fresh view object instead of the same one (the bytes are reused exactly as before).
+* A candidate still referenced when the *next* frame ends has **survived** (a loop variable
+  that is rebound next frame does not count). Its lifetime is the number of frame ends it was
+  still referenced at, counted until it is released.
+
+Other state is per (tag path, kind) -- O(tags x kinds) -- except transient per-frame lists
+and at most ``max_tracked`` candidates per thread (more are counted as survivors with the
+lifetime seen so far).
+
+Not seen: slices and other views derived from a frame array (numpy points them at the arena
+buffer, not at the array), frame boxes (the core allocates them without observers) and
+references held by other observers (they count as user references).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from framealloc_engine.behavior.model import (
+    FRAME,
+    POOL,
+    BehaviorReport,
+    BehaviorThresholds,
+    TagBehaviorStats,
+    analyze,
+)
+
+if TYPE_CHECKING:
+    from framealloc_engine.core.thread_state import ThreadState
+
+__all__ = ["BehaviorFilter"]
+
+_getrefcount = sys.getrefcount
+
+
+def _refcounts(objs: list[object]) -> list[int]:
+    return [_getrefcount(o) for o in objs]
+
+
+#: References ``_refcounts`` sees on an object held only by the list passed to it.
+_BASELINE = _refcounts([np.empty(0)])[0]
+#: Replaces a dropped arena cache entry: its dtype never matches, so the slot is rebuilt.
+_NEVER = object()
+
+
+class _Survivor:
+    """A frame array still referenced after its frame ended."""
+
+    __slots__ = ("age", "born", "key", "view")
+
+    def __init__(self, view: object, key: tuple[str, str], born: int) -> None:
+        self.view = view
+        self.key = key
+        self.born = born
+        # frame ends after its own at which it was still referenced
+        self.age = 0
+
+
+class _Tracker:
+    """One thread's tracking state (only its thread mutates it)."""
+
+    __slots__ = (
+        "frame_keys",
+        "frame_views",
+        "frames",
+        "pool_pending",
+        "stats",
+        "survivors",
+    )
+
+    def __init__(self) -> None:
+        self.stats: dict[tuple[str, str], TagBehaviorStats] = {}
+        self.frame_views: list[object] = []
+        self.frame_keys: list[tuple[str, str]] = []
+        self.survivors: list[_Survivor] = []
+        self.pool_pending: dict[int, tuple[str, str]] = {}
+        self.frames = 0
+
+
+class BehaviorFilter:
+    """Tracks allocation behaviour per (tag, kind) and produces :class:`BehaviorReport`.
+
+    Install with ``alloc.enable_behavior_filter()``; it implements ``AllocObserver``.
+
+    Args:
+        thresholds: Rule thresholds; ``BehaviorThresholds.default()`` when omitted.
+        max_tracked: Most surviving frame arrays followed per thread.
+    """
+
+    def __init__(
+        self, thresholds: BehaviorThresholds | None = None, *, max_tracked: int = 4096
+    ) -> None:
+        self.thresholds = thresholds if thresholds is not None else BehaviorThresholds()
+        self.max_tracked = max_tracked
+        self.enabled = False
+        self._trackers: dict[ThreadState, _Tracker] = {}
+        self._lock = threading.Lock()
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def _tracker(self, state: ThreadState) -> _Tracker:
+        tracker = self._trackers.get(state)
+        if tracker is None:
+            with self._lock:
+                tracker = self._trackers.setdefault(state, _Tracker())
+        return tracker
+
+    def _stat(self, tracker: _Tracker, key: tuple[str, str], frame: int) -> TagBehaviorStats:
+        stat = tracker.stats.get(key)
+        if stat is None:
+            stat = tracker.stats[key] = TagBehaviorStats(
+                key[0], key[1], first_seen_frame=frame, last_alloc_frame=frame
+            )
+        return stat
+
+    def reset(self) -> None:
+        """Forget everything recorded so far."""
+        with self._lock:
+            self._trackers = {}
+
+    # --- AllocObserver ----------------------------------------------------------------------
+
+    def before_alloc(self, state: ThreadState, kind: str, nbytes: int) -> None:
+        """Nothing to check before an allocation."""
+
+    def after_alloc(
+        self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int
+    ) -> None:
+        """Count the allocation under the current tag path."""
+        tracker = self._tracker(state)
+        key = (state.tag_path, kind)
+        frame = state.frame_number
+        stat = self._stat(tracker, key, frame)
+        stat.total_allocs += 1
+        stat.last_alloc_frame = frame
+        current = stat.current_bytes + nbytes
+        stat.current_bytes = current
+        if current > stat.peak_bytes:
+            stat.peak_bytes = current
+        in_frame = state.arena.active
+        if in_frame:
+            stat.in_frame_allocs += 1
+        if kind == FRAME:
+            tracker.frame_views.append(array)
+            tracker.frame_keys.append(key)
+        elif kind == POOL and in_frame:
+            tracker.pool_pending[id(array)] = key
+
+    def after_free(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
+        """Count same-frame pool frees."""
+        tracker = self._tracker(state)
+        key = tracker.pool_pending.pop(id(array), None) if kind == POOL else None
+        if key is None:
+            key = (state.tag_path, kind)
+        else:
+            tracker.stats[key].same_frame_frees += 1
+        stat = tracker.stats.get(key)
+        if stat is not None:
+            stat.current_bytes = max(0, stat.current_bytes - nbytes)
+
+    def on_frame_begin(self, state: ThreadState) -> None:
+        """Nothing to do when a frame begins."""
+
+    def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
+        """Check which arrays are still referenced now that the frame's memory is gone."""
+        tracker = self._tracker(state)
+        tracker.frames += 1
+        frame = state.frame_number
+        tracker.pool_pending.clear()
+        cache = getattr(state.arena, "_cache", None)
+        cached = (
+            {id(entry[2]) for entry in cache if entry[2] is not None}
+            if isinstance(cache, list)
+            else set()
+        )
+        self._age_survivors(tracker, frame, cached)
+        views = tracker.frame_views
+        if views:
+            escaped: set[int] = set()
+            refs = _refcounts(views)
+            survivors = tracker.survivors
+            for view, key, rc in zip(views, tracker.frame_keys, refs, strict=True):
+                holders = rc - _BASELINE - (id(view) in cached)
+                if holders > 0:
+                    escaped.add(id(view))
+                    if len(survivors) < self.max_tracked:
+                        survivors.append(_Survivor(view, key, frame))
+            del view
+            tracker.frame_views = []
+            tracker.frame_keys = []
+            if escaped and isinstance(cache, list):
+                self._drop_cached(cache, escaped)
+        for stat in tracker.stats.values():
+            if stat.kind == FRAME:
+                stat.current_bytes = 0
+
+    def _age_survivors(self, tracker: _Tracker, frame: int, cached: set[int]) -> None:
+        survivors = tracker.survivors
+        if not survivors:
+            return
+        views = [entry.view for entry in survivors]
+        refs = _refcounts(views)
+        keep: list[_Survivor] = []
+        for entry, rc, view in zip(survivors, refs, views, strict=True):
+            # held by ``views``, by ``entry`` and possibly by the arena cache
+            holders = rc - _BASELINE - 1 - (id(view) in cached)
+            stat = tracker.stats.get(entry.key)
+            if holders > 0:
+                if entry.age == 0 and stat is not None:
+                    stat.survived_frame_count += 1
+                entry.age = frame - entry.born
+                keep.append(entry)
+            elif stat is not None:
+                stat.total_lifetime_frames += entry.age
+        tracker.survivors = keep
+
+    @staticmethod
+    def _drop_cached(cache: list[tuple[object, object, object, int]], escaped: set[int]) -> None:
+        for index, entry in enumerate(cache):
+            if entry[2] is not None and id(entry[2]) in escaped:
+                cache[index] = (_NEVER, _NEVER, None, entry[3])
+
+    # --- promotions -------------------------------------------------------------------------
+
+    def record_promotion(self, state: ThreadState, tag: str | None = None, count: int = 1) -> None:
+        """Count ``count`` promotions of frame allocations of ``tag`` (default: current path).
+
+        The retention code (``end_frame_with_promotions``) reports here.
+        """
+        tracker = self._tracker(state)
+        key = (state.tag_path if tag is None else tag, FRAME)
+        stat = self._stat(tracker, key, state.frame_number)
+        stat.promotion_count += count
+        stat.last_alloc_frame = max(stat.last_alloc_frame, state.frame_number)
+
+    def on_promotion(
+        self, state: ThreadState, tag: str, from_kind: str, to_kind: str, nbytes: int
+    ) -> None:
+        """Observer-style promotion report (``frame`` data promoted to ``pool``/``heap``).
+
+        Retention code calls ``on_promotion`` on every installed observer that has it, once
+        per promoted allocation; the filter counts it for FA520.
+        """
+        self.record_promotion(state, tag)
+
+    # --- report -----------------------------------------------------------------------------
+
+    def merged_stats(self) -> list[TagBehaviorStats]:
+        """Statistics merged over threads, with ongoing survivors' lifetimes included."""
+        merged: dict[tuple[str, str], TagBehaviorStats] = {}
+        with self._lock:
+            trackers = list(self._trackers.values())
+        for tracker in trackers:
+            local = {key: stat.copy() for key, stat in list(tracker.stats.items())}
+            for entry in list(tracker.survivors):
+                stat = local.get(entry.key)
+                if stat is not None and entry.age:
+                    stat.total_lifetime_frames += entry.age
+            for key, stat in local.items():
+                if key in merged:
+                    merged[key].merge(stat)
+                else:
+                    merged[key] = stat
+        return list(merged.values())
+
+    def frames_analyzed(self) -> int:
+        """The most frames any one thread ended while the filter was installed."""
+        with self._lock:
+            return max((t.frames for t in self._trackers.values()), default=0)
+
+    def report(self) -> BehaviorReport:
+        """Analyse what was recorded (deterministic: same run, same report)."""
+        return analyze(
+            self.merged_stats(), self.thresholds, self.frames_analyzed(), enabled=self.enabled
+        )

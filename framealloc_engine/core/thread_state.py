@@ -1,0 +1,306 @@
+"""Everything one thread owns: its frame arena, its pools, its counters, tags and phases.
+
+Attribution to tags and phases costs nothing per allocation: the state keeps *marks* of its
+monotonic allocation counters, and whenever the current tag path or phase changes (or a frame
+ends) the counts since the marks are charged to the bucket that was current.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from framealloc_engine.allocators.arena import ArenaCheckpoint, FrameArena
+from framealloc_engine.allocators.pool import LocalPools
+from framealloc_engine.allocators.slab import Block, SlabRegistry
+from framealloc_engine.core.stats import KindCounts, ThreadStats
+from framealloc_engine.core.tags import TAG_SEPARATOR, UNTAGGED
+from framealloc_engine.errors import FrameStateError
+
+__all__ = ["ThreadState"]
+
+
+class ThreadState:
+    """Per-thread allocator state. Only its own thread mutates it (deferred queue aside)."""
+
+    def __init__(
+        self,
+        arena_size: int,
+        registry: SlabRegistry,
+        pool_live: dict[int, Block],
+        *,
+        debug: bool,
+    ) -> None:
+        thread = threading.current_thread()
+        self.thread = thread
+        self.thread_id = threading.get_ident()
+        self.thread_name = thread.name
+        self.arena = FrameArena(arena_size, debug=debug)
+        self.pools = LocalPools(registry, pool_live, debug=debug)
+        self.alive = True
+        # frame lifecycle
+        self.frame_number = 0
+        self.frames_completed = 0
+        self.box_generation = 0
+        self.box_seq = 0
+        self.dead_box_ranges: list[tuple[int, int]] = []
+        #: Arena indices this frame rolled back to, in order (checkpoints use it to tell
+        #: whether a later rollback went past them).
+        self.rollback_log: list[int] = []
+        self.frame_objects: list[object] = []
+        #: Per-thread state of optional facade features (e.g. pending retained
+        #: allocations), keyed by feature; only the owning thread touches an entry.
+        self.extensions: dict[str, object] = {}
+        # cumulative counters (frame ones exclude the arena's live part)
+        self.frame_allocs_done = 0
+        self.frame_bytes_done = 0
+        self.heap_allocs = 0
+        self.heap_frees = 0
+        self.heap_bytes = 0
+        self.heap_bytes_freed = 0
+        # tags and phases
+        self.tag_stack: list[str] = []
+        self.tag_path = UNTAGGED
+        self.phase_stack: list[str] = []
+        self.phase_path = UNTAGGED
+        self._marks = (0, 0, 0, 0, 0, 0)
+        self._tag_paths: list[str] = []
+        self.frame_buckets: dict[tuple[str, str], KindCounts] = {}
+        self.last_frame_buckets: dict[tuple[str, str], KindCounts] = {}
+        self._last_by: tuple[dict[str, KindCounts], dict[str, KindCounts]] | None = None
+        self.tag_totals: dict[str, KindCounts] = {}
+        self.phase_totals: dict[str, KindCounts] = {}
+
+    # --- monotonic counters -----------------------------------------------------------------
+
+    def _gross(self) -> tuple[int, int, int, int, int, int]:
+        arena = self.arena
+        pools = self.pools
+        pool_count = sum(pools.alloc_counts)
+        marks = self._marks
+        # Pool bytes only grow with the pool count: skip the per-class sum when it is unchanged
+        # (tag and phase changes flush often; this keeps a flush well under a microsecond).
+        pool_bytes = marks[3] if pool_count == marks[2] else pools.allocated_bytes()
+        return (
+            self.frame_allocs_done + arena.count,
+            self.frame_bytes_done + arena.offset,
+            pool_count,
+            pool_bytes,
+            self.heap_allocs,
+            self.heap_bytes,
+        )
+
+    def flush_attribution(self) -> None:
+        """Charge allocations since the last mark to the current tag path and phase."""
+        marks = self._marks
+        arena = self.arena
+        # Fast exit when nothing was allocated since the mark: byte counters only move with
+        # their counts (rollbacks and frame ends re-mark), so the counts decide. Nested tag
+        # and phase pushes hit this.
+        if (
+            self.frame_allocs_done + arena.count == marks[0]
+            and self.heap_allocs == marks[4]
+            and sum(self.pools.alloc_counts) == marks[2]
+        ):
+            return
+        now = self._gross()
+        key = (self.tag_path, self.phase_path)
+        bucket = self.frame_buckets.get(key)
+        if bucket is None:
+            bucket = self.frame_buckets[key] = KindCounts()
+        bucket.frame_count += now[0] - marks[0]
+        bucket.frame_bytes += now[1] - marks[1]
+        bucket.pool_count += now[2] - marks[2]
+        bucket.pool_bytes += now[3] - marks[3]
+        bucket.heap_count += now[4] - marks[4]
+        bucket.heap_bytes += now[5] - marks[5]
+        self._marks = now
+
+    # --- frame lifecycle --------------------------------------------------------------------
+
+    def begin_frame(self) -> None:
+        """Open a frame on this thread."""
+        if self.arena.active:
+            raise FrameStateError(
+                f"begin_frame() called while frame {self.frame_number} is still active",
+                note=f"thread {self.thread_name!r} already has an open frame",
+                help="call end_frame() before beginning the next frame",
+            )
+        self.flush_attribution()
+        self.frame_number += 1
+        self.arena.begin()
+
+    def end_frame(self) -> tuple[int, int]:
+        """Close the frame; returns ``(allocations, bytes)`` the reset freed."""
+        if not self.arena.active:
+            raise FrameStateError(
+                "end_frame() called with no active frame",
+                note=f"thread {self.thread_name!r} has no open frame",
+                help="call begin_frame() first (each thread begins and ends its own frames)",
+            )
+        self.flush_attribution()
+        count, used = self.arena.end()
+        # The gross counters do not move: what the arena held moves into the *_done totals,
+        # so the marks set by the flush above stay exact.
+        self.frame_allocs_done += count
+        self.frame_bytes_done += used
+        self.frames_completed += 1
+        self.box_generation += 1
+        self.dead_box_ranges.clear()
+        self.rollback_log.clear()
+        self.frame_objects.clear()
+        self._close_frame_buckets()
+        return count, used
+
+    def _close_frame_buckets(self) -> None:
+        # Fold into the running totals (no new objects once a tag or phase has been seen);
+        # the per-frame breakdowns are built only when someone reads them.
+        tag_totals = self.tag_totals
+        phase_totals = self.phase_totals
+        for (tag, phase), counts in self.frame_buckets.items():
+            total = tag_totals.get(tag)
+            if total is None:
+                total = tag_totals[tag] = KindCounts()
+            total.add(counts)
+            total = phase_totals.get(phase)
+            if total is None:
+                total = phase_totals[phase] = KindCounts()
+            total.add(counts)
+        self.last_frame_buckets = self.frame_buckets
+        self._last_by = None
+        self.frame_buckets = {}
+
+    def _last_frame_breakdown(self) -> tuple[dict[str, KindCounts], dict[str, KindCounts]]:
+        cached = self._last_by
+        if cached is None:
+            by_tag: dict[str, KindCounts] = {}
+            by_phase: dict[str, KindCounts] = {}
+            for (tag, phase), counts in self.last_frame_buckets.items():
+                by_tag.setdefault(tag, KindCounts()).add(counts)
+                by_phase.setdefault(phase, KindCounts()).add(counts)
+            cached = self._last_by = (by_tag, by_phase)
+        return cached
+
+    @property
+    def last_frame_by_tag(self) -> dict[str, KindCounts]:
+        """Counts per tag path of the last completed frame (do not mutate)."""
+        return self._last_frame_breakdown()[0]
+
+    @property
+    def last_frame_by_phase(self) -> dict[str, KindCounts]:
+        """Counts per phase path of the last completed frame (do not mutate)."""
+        return self._last_frame_breakdown()[1]
+
+    def checkpoint(self) -> tuple[ArenaCheckpoint, int]:
+        """Arena position plus the box sequence number at this point."""
+        return self.arena.checkpoint(), self.box_seq
+
+    def rollback(self, checkpoint: ArenaCheckpoint, box_seq: int) -> int:
+        """Undo allocations after a checkpoint; boxes made since become invalid."""
+        self.flush_attribution()
+        used = self.arena.offset
+        freed = self.arena.rollback(checkpoint)
+        self.rollback_log.append(checkpoint.index)
+        self.frame_allocs_done += freed
+        self.frame_bytes_done += used - checkpoint.offset
+        if self.box_seq > box_seq:
+            self.dead_box_ranges.append((box_seq, self.box_seq))
+        self._marks = self._gross()
+        return freed
+
+    # --- tags and phases --------------------------------------------------------------------
+
+    def push_tag(self, name: str) -> None:
+        """Enter a nested tag."""
+        self.flush_attribution()
+        path = self.tag_path
+        self._tag_paths.append(path)
+        self.tag_stack.append(name)
+        self.tag_path = f"{path}{TAG_SEPARATOR}{name}" if path else name
+
+    def pop_tag(self) -> str:
+        """Leave the innermost tag."""
+        if not self.tag_stack:
+            raise FrameStateError("tag stack is empty", help="pop only tags you pushed")
+        self.flush_attribution()
+        name = self.tag_stack.pop()
+        self.tag_path = self._tag_paths.pop()
+        return name
+
+    def push_phase(self, name: str) -> None:
+        """Enter a nested phase."""
+        self.flush_attribution()
+        self.phase_stack.append(name)
+        self.phase_path = TAG_SEPARATOR.join(self.phase_stack)
+
+    def pop_phase(self) -> str:
+        """Leave the innermost phase."""
+        if not self.phase_stack:
+            raise FrameStateError(
+                "end_phase() called with no active phase",
+                help="pair every begin_phase(name) with one end_phase(), or use phase_scope()",
+            )
+        self.flush_attribution()
+        name = self.phase_stack.pop()
+        self.phase_path = TAG_SEPARATOR.join(self.phase_stack)
+        return name
+
+    # --- boxes ------------------------------------------------------------------------------
+
+    def next_box(self) -> tuple[int, int]:
+        """A (generation, sequence) pair identifying a new frame box."""
+        seq = self.box_seq
+        self.box_seq = seq + 1
+        return self.box_generation, seq
+
+    def box_alive(self, generation: int, seq: int) -> bool:
+        """Whether a frame box made at ``(generation, seq)`` is still valid."""
+        if generation != self.box_generation or not self.arena.active:
+            return False
+        return all(not lo <= seq < hi for lo, hi in self.dead_box_ranges)
+
+    # --- retirement and stats ---------------------------------------------------------------
+
+    def retire(self) -> tuple[int, int] | None:
+        """The thread has exited: end its frame and hand its pool blocks back.
+
+        Returns:
+            ``(allocations, bytes)`` of the frame it ended, or ``None`` if none was open.
+        """
+        ended = self.end_frame() if self.arena.active else None
+        self.pools.retire()
+        self.alive = False
+        return ended
+
+    def snapshot(self) -> ThreadStats:
+        """A consistent-enough view of this thread's counters."""
+        arena = self.arena
+        pools = self.pools
+        return ThreadStats(
+            thread_id=self.thread_id,
+            thread_name=self.thread_name,
+            alive=self.alive,
+            frame_number=self.frame_number,
+            frame_active=arena.active,
+            frames_completed=self.frames_completed,
+            arena_capacity=arena.capacity,
+            frame_in_use=arena.offset,
+            frame_peak=max(arena.peak_offset, arena.offset),
+            frame_allocations=self.frame_allocs_done + arena.count,
+            frame_deallocations=self.frame_allocs_done,
+            pool_allocations=sum(pools.alloc_counts),
+            pool_deallocations=sum(pools.free_counts),
+            pool_bytes_allocated=pools.allocated_bytes(),
+            pool_bytes_freed=pools.freed_bytes(),
+            heap_allocations=self.heap_allocs,
+            heap_deallocations=self.heap_frees,
+            heap_bytes_allocated=self.heap_bytes,
+            heap_bytes_freed=self.heap_bytes_freed,
+            slab_refills=pools.refills,
+            deferred_sent=pools.deferred_sent,
+            deferred_pending=len(pools.deferred),
+            deferred_applied=pools.deferred_applied,
+        )
+
+    def current_bucket_key(self) -> tuple[str, str]:
+        """The (tag path, phase path) allocations are charged to now."""
+        return self.tag_path, self.phase_path
