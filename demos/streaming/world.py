@@ -100,7 +100,8 @@ class WorldAssets:
     columns: np.ndarray
     consts: np.ndarray
 
-    def _const(self, i: int) -> np.ndarray:
+    def const(self, i: int) -> np.ndarray:
+        """The ``i``-th precomputed constant as a 0-d view (no boxing in numpy calls)."""
         return self.consts[i : i + 1].reshape(())
 
     @property
@@ -177,7 +178,7 @@ def write_tile_map(world: WorldAssets, alloc: SmartAlloc, chunk: int, out: np.nd
     rows = slice(r0, r0 + CHUNK_TILES)
     cols = slice(c0, c0 + CHUNK_TILES)
     n = CHUNK_TILES
-    side, last_x, last_y, four, zero = (world._const(i) for i in range(5))
+    side, last_x, last_y, four, zero = (world.const(i) for i in range(5))
     bx = alloc.frame_alloc(np.intp, (n, n))
     by = alloc.frame_alloc(np.intp, (n, n))
     origin = alloc.frame_alloc(np.intp, ())

@@ -69,6 +69,11 @@ class Commands:
     def __len__(self) -> int:
         return len(self._queue)
 
+    @property
+    def pending(self) -> bool:
+        """Whether commands are queued (the executor applies the queue only then)."""
+        return bool(self._queue)
+
     def apply(self, world: World) -> None:
         """Run and clear the queued commands (engine use)."""
         queue = self._queue

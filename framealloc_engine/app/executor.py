@@ -241,7 +241,7 @@ class Executor:
         else:
             self._run_inline(schedule)
         for commands in schedule.commands:
-            if commands._queue:
+            if commands.pending:
                 commands.apply(world)
 
     def _run_inline(self, schedule: CompiledSchedule) -> None:

@@ -58,6 +58,13 @@ class RealClock:
         self.elapsed = 0.0
         self._last: float | None = None
 
+    def tick(self) -> float:
+        """Read the wall clock; returns seconds since the previous tick (0.0 at the first)."""
+        now = _time.perf_counter()
+        last = self._last
+        self._last = now
+        return 0.0 if last is None else now - last
+
 
 class VirtualClock:
     """Game time: can be paused and sped up; one frame's step is capped by ``max_delta``.
@@ -188,13 +195,7 @@ class Time:
     def advance(self, strategy: TimeUpdateStrategy | None) -> int:
         """Advance every clock by one frame; return the fixed steps to run (engine use)."""
         real = self.real
-        if strategy is not None and strategy.manual:
-            step = strategy.duration
-        else:
-            now = _time.perf_counter()
-            last = real._last
-            real._last = now
-            step = 0.0 if last is None else now - last
+        step = strategy.duration if strategy is not None and strategy.manual else real.tick()
         real.delta = step
         real.elapsed += step
         virtual = self.virtual

@@ -107,9 +107,13 @@ class GroupMember(Box[T]):
                 help="copy the data out before freeing the group, or free it later",
             )
 
-    def _release(self) -> None:
+    def release(self) -> np.ndarray | None:
+        """Detach the member from its memory (``free_group`` calls this); returns the array
+        it held, for the group to free."""
+        array = self._array
         self._array = None
         self._object = None
+        return array
 
     def __repr__(self) -> str:
         state = "live" if self._group.alive else "freed"
@@ -223,7 +227,7 @@ class AllocationGroups:
                 self._group(group_id)
             return self._add(group_id, (OBJECT, 0, None, value))
         member = self.alloc(group_id, stored.dtype, stored.shape)
-        member._array[...] = stored  # type: ignore[index]
+        member.array[...] = stored
         return member
 
     def free_group(self, group_id: GroupId) -> int:
@@ -240,10 +244,9 @@ class AllocationGroups:
             group.members = []
             self.freed_groups += 1
         for member in members:
-            array = member._array
+            array = member.release()
             if array is not None:
                 self._free_array(member.kind, array)
-            member._release()
         return len(members)
 
     def group_exists(self, group_id: GroupId) -> bool:

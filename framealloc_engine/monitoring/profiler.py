@@ -107,7 +107,7 @@ def profiler_zone(name: str, hooks: ProfilerHooks | None = None) -> Iterator[Non
     and running trace. Costs two list checks when nothing listens.
     """
     tid = threading.get_ident()
-    sinks = [hooks._zone] if hooks is not None else _sinks
+    sinks = [hooks.on_zone] if hooks is not None else _sinks
     for sink in sinks:
         sink(name, True, tid)
     try:
@@ -144,7 +144,8 @@ class ProfilerHooks:
         """A zone reported to these hooks only (see :func:`profiler_zone`)."""
         return profiler_zone(name, self)
 
-    def _zone(self, name: str, begin: bool, thread_id: int) -> None:
+    def on_zone(self, name: str, begin: bool, thread_id: int) -> None:
+        """A zone began (``begin``) or ended on ``thread_id``: forward it to the callbacks."""
         if self._callbacks:
             kind = MemoryEventType.ZONE_BEGIN if begin else MemoryEventType.ZONE_END
             self._send(MemoryEvent(kind, thread_id, time.perf_counter_ns(), name=name))
@@ -155,11 +156,11 @@ class ProfilerHooks:
         """Start observing ``alloc`` and receiving zones."""
         self._alloc = alloc
         alloc.add_observer(self)
-        add_zone_sink(self._zone)
+        add_zone_sink(self.on_zone)
 
     def detach(self) -> None:
         """Stop observing."""
-        remove_zone_sink(self._zone)
+        remove_zone_sink(self.on_zone)
         if self._alloc is not None:
             self._alloc.remove_observer(self)
             self._alloc = None

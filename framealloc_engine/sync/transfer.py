@@ -133,7 +133,8 @@ class TransferRegistry:
             return TransferStats(self._initiated, self._received, self._cancelled,
                                  self._dropped, self._bytes_initiated, self._bytes_received)
 
-    def _initiate(self, size: int) -> int:
+    def initiate(self, size: int) -> int:
+        """Count a new transfer of ``size`` bytes; returns its id."""
         with self._lock:
             transfer_id = next(self._ids)
             self._initiated += 1
@@ -142,18 +143,21 @@ class TransferRegistry:
             self.lifecycle.transfer_initiated(transfer_id, size)
         return transfer_id
 
-    def _complete(self, transfer_id: int, origin: int, size: int) -> None:
+    def complete(self, transfer_id: int, origin: int, size: int) -> None:
+        """Count a received transfer (its handle calls this)."""
         with self._lock:
             self._received += 1
             self._bytes_received += size
         if self.lifecycle is not None:
             self.lifecycle.transfer_completed(transfer_id, origin, size)
 
-    def _cancel(self) -> None:
+    def cancel(self) -> None:
+        """Count a cancelled transfer (its handle calls this)."""
         with self._lock:
             self._cancelled += 1
 
-    def _drop(self, transfer_id: int, origin_name: str, state: TransferState) -> None:
+    def drop(self, transfer_id: int, origin_name: str, state: TransferState) -> None:
+        """Count a handle dropped unreceived, and warn about it in debug mode."""
         with self._lock:
             self._dropped += 1
         if self.debug:
@@ -175,7 +179,7 @@ class TransferRegistry:
             buffer = alloc.heap_alloc(stored.dtype, stored.shape)
             buffer[...] = stored
         size = 0 if buffer is None else buffer.nbytes
-        transfer_id = self._initiate(size)
+        transfer_id = self.initiate(size)
         held = None if buffer is not None else value
         return TransferHandle(self, alloc, transfer_id, buffer, held)
 
@@ -290,7 +294,7 @@ class TransferHandle(Generic[T]):
                 value = _read(buffer.copy())
             self._finish(TransferState.RECEIVED)
             self._received = True
-        self._registry._complete(self._id, self._origin, self._size)
+        self._registry.complete(self._id, self._origin, self._size)
         return value  # type: ignore[no-any-return]
 
     def receive_owned(self) -> T:
@@ -305,7 +309,7 @@ class TransferHandle(Generic[T]):
             value: Any = self._object if buffer is None else _read(buffer.copy())
             self._finish(TransferState.CONSUMED)
             self._received = True
-        self._registry._complete(self._id, self._origin, self._size)
+        self._registry.complete(self._id, self._origin, self._size)
         return value  # type: ignore[no-any-return]
 
     def cancel(self) -> T:
@@ -319,7 +323,7 @@ class TransferHandle(Generic[T]):
             buffer = self._buffer
             value: Any = self._object if buffer is None else _read(buffer.copy())
             self._finish(TransferState.CONSUMED)
-        self._registry._cancel()
+        self._registry.cancel()
         return value  # type: ignore[no-any-return]
 
     def _check_receivable(self, what: str) -> None:
@@ -348,7 +352,7 @@ class TransferHandle(Generic[T]):
             self._buffer = None
             if buffer is not None:
                 self._alloc.heap_free(buffer)  # the captured copy goes back to the heap
-            self._registry._drop(self._id, self._origin_name, state)
+            self._registry.drop(self._id, self._origin_name, state)
 
     def __repr__(self) -> str:
         return f"<TransferHandle {self._id} {self._state.name} {self._size} bytes>"
