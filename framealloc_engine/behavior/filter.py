@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,38 +57,27 @@ _BASELINE = _refcounts([np.empty(0)])[0]
 _NEVER = object()
 
 
+@dataclass(slots=True)
 class _Survivor:
     """A frame array still referenced after its frame ended."""
 
-    __slots__ = ("age", "born", "key", "view")
-
-    def __init__(self, view: object, key: tuple[str, str], born: int) -> None:
-        self.view = view
-        self.key = key
-        self.born = born
-        # frame ends after its own at which it was still referenced
-        self.age = 0
+    view: object
+    key: tuple[str, str]
+    born: int
+    #: Frame ends after its own at which it was still referenced.
+    age: int = 0
 
 
+@dataclass(slots=True)
 class _Tracker:
     """One thread's tracking state (only its thread mutates it)."""
 
-    __slots__ = (
-        "frame_keys",
-        "frame_views",
-        "frames",
-        "pool_pending",
-        "stats",
-        "survivors",
-    )
-
-    def __init__(self) -> None:
-        self.stats: dict[tuple[str, str], TagBehaviorStats] = {}
-        self.frame_views: list[object] = []
-        self.frame_keys: list[tuple[str, str]] = []
-        self.survivors: list[_Survivor] = []
-        self.pool_pending: dict[int, tuple[str, str]] = {}
-        self.frames = 0
+    stats: dict[tuple[str, str], TagBehaviorStats] = field(default_factory=dict)
+    frame_views: list[object] = field(default_factory=list)
+    frame_keys: list[tuple[str, str]] = field(default_factory=list)
+    survivors: list[_Survivor] = field(default_factory=list)
+    pool_pending: dict[int, tuple[str, str]] = field(default_factory=dict)
+    frames: int = 0
 
 
 class BehaviorFilter:

@@ -112,17 +112,17 @@ class TagBudget:
         return 100.0 * self.current / self.hard_limit if self.hard_limit else 0.0
 
 
+@dataclass(slots=True)
 class _Tag:
-    __slots__ = ("allocations", "current", "frees", "hard", "over_soft", "peak", "soft")
+    """One tag path's limits and usage."""
 
-    def __init__(self, soft: int = 0, hard: int = 0) -> None:
-        self.soft = soft
-        self.hard = hard
-        self.current = 0
-        self.peak = 0
-        self.allocations = 0
-        self.frees = 0
-        self.over_soft = False
+    soft: int = 0
+    hard: int = 0
+    current: int = 0
+    peak: int = 0
+    allocations: int = 0
+    frees: int = 0
+    over_soft: bool = False
 
 
 BudgetCallback = Callable[[BudgetEvent], object]

@@ -35,7 +35,7 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.config import MIB
@@ -158,36 +158,23 @@ class ThreadBudgetStats:
         return 100.0 * self.pool_used / self.pool_budget if self.pool_budget else 0.0
 
 
+@dataclass(slots=True)
 class _Thread:
-    __slots__ = (
-        "config",
-        "exceeded",
-        "frame_peak",
-        "logged",
-        "pool_peak",
-        "pool_used",
-        "promoted",
-        "promoted_bytes",
-        "promoted_count",
-        "thread_id",
-        "warned",
-        "warnings",
-    )
+    """One thread's budgets and usage."""
 
-    def __init__(self, thread_id: int, config: ThreadBudgetConfig) -> None:
-        self.thread_id = thread_id
-        self.config = config
-        self.pool_used = 0
-        self.pool_peak = 0
-        self.frame_peak = 0
-        self.exceeded = 0
-        self.warnings = 0
-        self.promoted_count = 0
-        self.promoted_bytes = 0
-        self.warned: set[str] = set()
-        self.logged: set[str] = set()
-        #: Frame requests served from the heap this frame, freed at end_frame.
-        self.promoted: list[np.ndarray] = []
+    thread_id: int
+    config: ThreadBudgetConfig
+    pool_used: int = 0
+    pool_peak: int = 0
+    frame_peak: int = 0
+    exceeded: int = 0
+    warnings: int = 0
+    promoted_count: int = 0
+    promoted_bytes: int = 0
+    warned: set[str] = field(default_factory=set)
+    logged: set[str] = field(default_factory=set)
+    #: Frame requests served from the heap this frame, freed at end_frame.
+    promoted: list[np.ndarray] = field(default_factory=list)
 
 
 class ThreadBudgetManager:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from framealloc_engine.lifecycle.events import (
@@ -108,75 +108,37 @@ class ThreadFrameStats:
         return self.total_duration_us / self.frames_completed
 
 
+@dataclass(slots=True)
 class _Counters:
     """Mutable per-thread counters; only the thread itself updates its entry."""
 
-    __slots__ = (
-        "allocations",
-        "budget_exceeded_events",
-        "bytes_allocated",
-        "cross_thread_frees",
-        "current_frame",
-        "deferred_overflows",
-        "deferred_processed",
-        "frame_peak",
-        "frame_start",
-        "frees",
-        "frames_completed",
-        "frames_started",
-        "last_duration_us",
-        "max_duration_us",
-        "memory_pressure_events",
-        "peak_memory",
-        "thread_id",
-        "total_duration_us",
-        "transfers_received",
-        "transfers_sent",
-    )
-
-    def __init__(self, thread_id: int) -> None:
-        self.thread_id = thread_id
-        self.frames_started = 0
-        self.frames_completed = 0
-        self.current_frame = 0
-        self.total_duration_us = 0.0
-        self.max_duration_us = 0.0
-        self.last_duration_us = 0.0
-        self.frame_start = 0.0
-        self.frame_peak = 0
-        self.peak_memory = 0
-        self.allocations = 0
-        self.bytes_allocated = 0
-        self.frees = 0
-        self.cross_thread_frees = 0
-        self.deferred_processed = 0
-        self.deferred_overflows = 0
-        self.transfers_sent = 0
-        self.transfers_received = 0
-        self.memory_pressure_events = 0
-        self.budget_exceeded_events = 0
+    thread_id: int
+    frames_started: int = 0
+    frames_completed: int = 0
+    current_frame: int = 0
+    total_duration_us: float = 0.0
+    max_duration_us: float = 0.0
+    last_duration_us: float = 0.0
+    frame_start: float = 0.0
+    frame_peak: int = 0
+    peak_memory: int = 0
+    allocations: int = 0
+    bytes_allocated: int = 0
+    frees: int = 0
+    cross_thread_frees: int = 0
+    deferred_processed: int = 0
+    deferred_overflows: int = 0
+    transfers_sent: int = 0
+    transfers_received: int = 0
+    memory_pressure_events: int = 0
+    budget_exceeded_events: int = 0
 
     def snapshot(self) -> ThreadFrameStats:
-        return ThreadFrameStats(
-            thread_id=self.thread_id,
-            frames_started=self.frames_started,
-            frames_completed=self.frames_completed,
-            current_frame=self.current_frame,
-            total_duration_us=self.total_duration_us,
-            max_duration_us=self.max_duration_us,
-            last_duration_us=self.last_duration_us,
-            peak_memory=self.peak_memory,
-            allocations=self.allocations,
-            bytes_allocated=self.bytes_allocated,
-            frees=self.frees,
-            cross_thread_frees=self.cross_thread_frees,
-            deferred_processed=self.deferred_processed,
-            deferred_overflows=self.deferred_overflows,
-            transfers_sent=self.transfers_sent,
-            transfers_received=self.transfers_received,
-            memory_pressure_events=self.memory_pressure_events,
-            budget_exceeded_events=self.budget_exceeded_events,
-        )
+        return ThreadFrameStats(**{name: getattr(self, name) for name in _STATS_FIELDS})
+
+
+#: The counters a :class:`ThreadFrameStats` snapshot copies.
+_STATS_FIELDS = tuple(f.name for f in fields(ThreadFrameStats))
 
 
 class LifecycleManager:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from framealloc_engine.core.tags import UNTAGGED
+from framealloc_engine.lifecycle.events import FrameBegin, FrameEnd
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,25 +44,6 @@ __all__ = [
     "MemorySnapshot",
     "SlabRefill",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class FrameBegin:
-    """A thread began frame ``frame_number``."""
-
-    frame_number: int
-    thread_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class FrameEnd:
-    """A thread ended a frame that used ``frame_bytes`` in ``allocations`` allocations."""
-
-    frame_number: int
-    thread_id: int
-    frame_bytes: int
-    allocations: int
-    duration_us: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,11 +294,11 @@ class DiagnosticsHooks:
 
     def on_frame_begin(self, state: ThreadState) -> None:
         """Emit :class:`FrameBegin`."""
-        self._begun[state.thread_id] = time.perf_counter()
+        self._begun[state.thread_id] = began = time.perf_counter()
         pools = state.pools
         self._counters.setdefault(state.thread_id, (pools.refills, pools.deferred_sent))
         if self._listeners:
-            self.emit(FrameBegin(state.frame_number, state.thread_id))
+            self.emit(FrameBegin(state.thread_id, state.frame_number, began))
 
     def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
         """Record a snapshot; emit frame-end, refill, deferred-free and pressure events."""
@@ -345,7 +327,9 @@ class DiagnosticsHooks:
         self._counters[tid] = (refills, sent)
         if not self._listeners:
             return
-        self.emit(FrameEnd(state.frame_number, tid, nbytes, count, duration))
+        # The arena is read at the frame end: its bytes then are the frame's peak for the
+        # hooks (a rollback may have lowered them; lifecycle tracking follows every alloc).
+        self.emit(FrameEnd(tid, state.frame_number, duration, count, nbytes, nbytes))
         if refills > before[0]:
             self.emit(SlabRefill(refills - before[0], tid))
         if sent > before[1]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,7 @@ __all__ = [
     "FrameSummary",
     "Importance",
     "PromotedAllocation",
+    "PromotedBlock",
     "PromotedHeap",
     "PromotedPool",
     "PromotedScratch",
@@ -44,6 +45,9 @@ __all__ = [
     "RetentionKind",
     "RetentionPolicy",
 ]
+
+#: The box type a promoted block owns.
+B = TypeVar("B", PoolBox[Any], HeapBox[Any])
 
 
 class RetentionKind(Enum):
@@ -167,39 +171,33 @@ class PromotedAllocation:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class PromotedPool(PromotedAllocation):
+class PromotedBlock(PromotedAllocation, Generic[B]):
+    """The bytes now live in a block owned by ``box`` (``close()`` frees it)."""
+
+    box: B
+    size: int
+    meta: AllocationMeta
+
+    @property
+    def array(self) -> np.ndarray:
+        """The array holding the data."""
+        return self.box.array
+
+    def close(self) -> None:
+        """Free the block."""
+        self.box.close()
+
+
+class PromotedPool(PromotedBlock[PoolBox[Any]]):
     """The bytes now live in a pool block owned by ``box`` (``close()`` frees it)."""
 
-    box: PoolBox[Any]
-    size: int
-    meta: AllocationMeta
-
-    @property
-    def array(self) -> np.ndarray:
-        """The pool array holding the data."""
-        return self.box.array
-
-    def close(self) -> None:
-        """Free the pool block."""
-        self.box.close()
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class PromotedHeap(PromotedAllocation):
+class PromotedHeap(PromotedBlock[HeapBox[Any]]):
     """The bytes now live in a heap block owned by ``box`` (``close()`` frees it)."""
 
-    box: HeapBox[Any]
-    size: int
-    meta: AllocationMeta
-
-    @property
-    def array(self) -> np.ndarray:
-        """The heap array holding the data."""
-        return self.box.array
-
-    def close(self) -> None:
-        """Free the heap block."""
-        self.box.close()
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
