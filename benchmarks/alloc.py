@@ -1,13 +1,17 @@
-"""Allocator benchmark: frame, pool and heap allocation against ``np.empty``.
+"""Allocator benchmark: frame, pool and heap allocation against numpy's own allocator.
 
-Run: ``python benchmarks/alloc.py`` (about a minute). Everything runs in one process; each
-row is the best of several repeats (the least disturbed by other load), and the ratio column
-is ours / baseline (below 1.0 means faster than the baseline).
+Run: ``python benchmarks/alloc.py`` (about a minute; ``--json`` adds the rows as JSON).
+Every row times ours and its baseline interleaved, round by round, in this one process
+(see ``timing.py``); the ratio is ours / baseline (below 1.00x: faster than the baseline).
+Calls are written the way a user writes them: ``alloc.frame_alloc(...)`` with the attribute
+fetched at every call, ``begin_frame``/``end_frame`` included, no ``.fill()`` on allocation
+rows (filling hides the allocation cost).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,194 +19,250 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import Row, Timed, compare, print_table  # noqa: E402
 
 from framealloc_engine import MIB, AllocConfig, SmartAlloc  # noqa: E402
 
-REPEATS = 9
-PER_FRAME = 100
+try:
+    from framealloc_engine.bridge import AllocResource  # noqa: E402
+except ImportError:  # the first release kept it in the engine package
+    from framealloc_engine.app import AllocResource  # type: ignore[no-redef]  # noqa: E402
+
+PER_FRAME = 64
+FRAMES = 200
+Record = np.dtype([("pos", "f4", 2), ("vel", "f4", 2), ("hp", "i4"), ("team", "u1")])
+f32 = np.float32
 
 
-def _best_time(fn: Callable[[], None], repeats: int = REPEATS) -> float:
-    """Best of ``repeats`` runs: the least disturbed by other processes on the machine."""
-    fn()  # warm-up
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return min(samples)
+def _frames(alloc: SmartAlloc, frames: int = FRAMES) -> Callable[[], int]:
+    """64 frame_alloc of 16 floats a frame, attribute fetched each call."""
 
-
-def _frame_steady(alloc: SmartAlloc, nbytes: int, frames: int) -> Callable[[], None]:
-    count = nbytes // 4
-    fa = alloc.frame_alloc
-    f32 = np.float32
-
-    def run() -> None:
+    def run() -> int:
         for _ in range(frames):
             alloc.begin_frame()
             for _ in range(PER_FRAME):
-                fa(f32, count).fill(1.0)
+                alloc.frame_alloc(f32, 16)
             alloc.end_frame()
+        return frames * PER_FRAME
 
     return run
 
 
-def _numpy_steady(nbytes: int, frames: int) -> Callable[[], None]:
-    count = nbytes // 4
-    empty = np.empty
-    f32 = np.float32
-
-    def run() -> None:
+def _numpy_frames(frames: int = FRAMES) -> Callable[[], int]:
+    def run() -> int:
         for _ in range(frames):
             for _ in range(PER_FRAME):
-                empty(count, f32).fill(1.0)
+                np.empty(16, f32)
+        return frames * PER_FRAME
 
     return run
 
 
-def _first_frame(alloc: SmartAlloc, nbytes: int, frames: int) -> Callable[[], None]:
-    """Frames that never repeat the previous frame's requests, so every allocation takes
-    the path a first frame takes (no view reuse): the shapes alternate between frames."""
-    count = nbytes // 4
-    fa = alloc.frame_alloc
-    f32 = np.float32
+def _changing_frames(alloc: SmartAlloc, frames: int = FRAMES) -> Callable[[], int]:
+    """Frames that never repeat the previous frame's shapes (every request misses the reuse
+    cache, as a first frame does)."""
 
-    def run() -> None:
+    def run() -> int:
         for frame in range(frames):
+            n = 16 + (frame & 1)
             alloc.begin_frame()
-            n = count + (frame & 1)
             for _ in range(PER_FRAME):
-                fa(f32, n).fill(1.0)
+                alloc.frame_alloc(f32, n)
             alloc.end_frame()
+        return frames * PER_FRAME
 
     return run
 
 
-def _numpy_first(nbytes: int, frames: int) -> Callable[[], None]:
-    count = nbytes // 4
-    empty = np.empty
-    f32 = np.float32
-
-    def run() -> None:
+def _numpy_changing(frames: int = FRAMES) -> Callable[[], int]:
+    def run() -> int:
         for frame in range(frames):
-            n = count + (frame & 1)
+            n = 16 + (frame & 1)
             for _ in range(PER_FRAME):
-                empty(n, f32).fill(1.0)
+                np.empty(n, f32)
+        return frames * PER_FRAME
 
     return run
 
 
-def _big_frame(alloc: SmartAlloc, nbytes: int) -> Callable[[], None]:
-    def run() -> None:
-        for _ in range(5):
+def _pool_cycle(
+    alloc: SmartAlloc, dtype: object, shape: object, n: int = 20_000
+) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(n):
+            alloc.pool_free(alloc.pool_alloc(dtype, shape))
+        return n
+
+    return run
+
+
+def _numpy_block(dtype: object, shape: object, n: int = 20_000) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(n):
+            np.empty(shape, dtype)  # type: ignore[call-overload]
+        return n
+
+    return run
+
+
+def _begin_end(alloc: SmartAlloc, n: int = 20_000) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(n):
+            alloc.begin_frame()
+            alloc.end_frame()
+        return n
+
+    return run
+
+
+def _end_after(alloc: SmartAlloc, allocs: int, frames: int = 3) -> Callable[[], Timed]:
+    """Only ``end_frame`` is timed: the frame's ``allocs`` allocations are made untimed."""
+
+    def run() -> Timed:
+        spent = 0
+        for _ in range(frames):
+            alloc.begin_frame()
+            for _ in range(allocs):
+                alloc.frame_alloc(np.uint8, 16)
+            start = time.perf_counter_ns()
+            alloc.end_frame()
+            spent += time.perf_counter_ns() - start
+        return Timed(spent / 1e9 / frames)
+
+    return run
+
+
+def _big(alloc: SmartAlloc, nbytes: int, n: int = 5) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(n):
             alloc.begin_frame()
             alloc.frame_alloc(np.uint8, nbytes).fill(1)
             alloc.end_frame()
+        return n
 
     return run
 
 
-def _big_numpy(nbytes: int) -> Callable[[], None]:
-    def run() -> None:
-        for _ in range(5):
+def _numpy_big(nbytes: int, n: int = 5) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(n):
             np.empty(nbytes, np.uint8).fill(1)
+        return n
 
     return run
 
 
-Record = np.dtype([("pos", "f4", 2), ("vel", "f4", 2), ("hp", "i4"), ("team", "u1")])
-
-
-def _pool_cycle(alloc: SmartAlloc, n: int) -> Callable[[], None]:
-    pa = alloc.pool_alloc
-    pf = alloc.pool_free
-
-    def run() -> None:
-        for _ in range(n):
-            pf(pa(Record))
+def _heap_cycle(alloc: SmartAlloc, n: int = 5_000) -> Callable[[], int]:
+    def run() -> int:
+        for i in range(n):
+            alloc.heap_free(alloc.heap_alloc(np.uint8, 8192 + 16 * (i & 7)))
+        return n
 
     return run
 
 
-def _numpy_record(n: int) -> Callable[[], None]:
-    empty = np.empty
+def _resource_frames(resource: SmartAlloc, frames: int = FRAMES) -> Callable[[], int]:
+    alloc = resource.alloc if isinstance(resource, AllocResource) else resource
 
-    def run() -> None:
-        for _ in range(n):
-            empty((), Record)
-
-    return run
-
-
-def _pool_batch(alloc: SmartAlloc, n: int) -> Callable[[], None]:
-    """Allocate 64 records, then free them (a frame's worth of game objects)."""
-    pa = alloc.pool_alloc
-    pf = alloc.pool_free
-
-    def run() -> None:
-        for _ in range(n // 64):
-            held = [pa(Record) for _ in range(64)]
-            for block in held:
-                pf(block)
+    def run() -> int:
+        for _ in range(frames):
+            alloc.begin_frame()
+            for _ in range(PER_FRAME):
+                resource.frame_alloc(f32, 16)
+            alloc.end_frame()
+        return frames * PER_FRAME
 
     return run
 
 
-def _numpy_batch(n: int) -> Callable[[], None]:
-    empty = np.empty
+def _exited_threads(alloc: SmartAlloc, count: int) -> None:
+    def work() -> None:
+        with alloc.frame_scope():
+            alloc.frame_alloc(f32, 4)
 
-    def run() -> None:
-        for _ in range(n // 64):
-            held = [empty((), Record) for _ in range(64)]
-            del held
+    for _ in range(count):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
 
-    return run
+
+def _rows() -> list[Row]:
+    rows: list[Row] = []
+    cfg = AllocConfig().with_frame_arena_size(8 * MIB)
+    alloc = SmartAlloc(cfg)
+    rows.append(compare(
+        "64 frame_alloc of 16 floats a frame", _frames(alloc),
+        "np.empty(16, float32)", _numpy_frames(), goal="<= 0.5",
+    ))  # fmt: skip
+    rows.append(compare(
+        "frames that never repeat the previous shapes", _changing_frames(alloc),
+        "np.empty(16|17, float32)", _numpy_changing(), goal="<= 1.0",
+    ))  # fmt: skip
+    rows.append(compare(
+        "pool_alloc + pool_free, 8 floats", _pool_cycle(alloc, f32, 8),
+        "np.empty(8, float32)", _numpy_block(f32, 8), goal="<= 0.5",
+    ))  # fmt: skip
+    rows.append(compare(
+        "pool_alloc + pool_free, 21-byte record", _pool_cycle(alloc, Record, ()),
+        "np.empty((), Record)", _numpy_block(Record, ()), goal="<= 1.0",
+    ))  # fmt: skip
+    resource = AllocResource(alloc)
+    rows.append(compare(
+        "AllocResource.frame_alloc (a system's alloc)", _resource_frames(resource),
+        "SmartAlloc.frame_alloc", _resource_frames(alloc), goal="<= 1.05",
+    ))  # fmt: skip
+    big = 64 * MIB
+    big_alloc = SmartAlloc(AllocConfig().with_frame_arena_size(big + MIB))
+    rows.append(compare(
+        "64 MiB frame temporary + fill", _big(big_alloc, big),
+        "np.empty + fill", _numpy_big(big), rounds=7, goal="<= 0.33",
+    ))  # fmt: skip
+    heap_many = SmartAlloc(cfg)
+    keep_many = [heap_many.heap_alloc(np.uint8, 8192 + 16 * (i % 97)) for i in range(2000)]
+    for i in range(0, 2000, 2):  # free every other one: a fragmented heap
+        heap_many.heap_free(keep_many[i])
+    heap_few = SmartAlloc(cfg)
+    keep_few = [heap_few.heap_alloc(np.uint8, 8192) for _ in range(10)]
+    rows.append(compare(
+        "heap alloc+free, 1,000 live blocks (fragmented)", _heap_cycle(heap_many),
+        "the same with 10 live blocks", _heap_cycle(heap_few), goal="<= 1.2",
+    ))  # fmt: skip
+    del keep_many, keep_few
+    rows.append(_end_frame_row(cfg))
+    plain = SmartAlloc(cfg)
+    exited = SmartAlloc(cfg)
+    _exited_threads(exited, 1000)
+    rows.append(compare(
+        "begin+end_frame after 1,000 exited threads", _begin_end(exited),
+        "begin+end_frame, no other thread", _begin_end(plain), goal="<= 1.1",
+    ))  # fmt: skip
+    rows.append(compare(
+        "control: np.empty(16, float32)", _numpy_frames(),
+        "np.empty(16, float32)", _numpy_frames(),
+    ))  # fmt: skip
+    return rows
+
+
+def _end_frame_row(cfg: AllocConfig) -> Row:
+    """``end_frame`` after 100,000 allocations vs after 10: the reset is O(1)."""
+    many = SmartAlloc(cfg.with_frame_arena_size(16 * MIB))
+    few = SmartAlloc(cfg)
+    return compare(
+        "end_frame after 100,000 allocations", _end_after(many, 100_000),
+        "end_frame after 10", _end_after(few, 10), rounds=7, goal="<= 2.0",
+    )  # fmt: skip
 
 
 def main() -> None:
     """Print the benchmark table."""
-    rows: list[tuple[str, str, float, float]] = []
-    alloc = SmartAlloc(AllocConfig().with_frame_arena_size(32 * MIB))
-    frames = 200
-    for label, nbytes in (("64 B", 64), ("1 KiB", 1024), ("4 KiB", 4096), ("64 KiB", 65536)):
-        n = frames if nbytes < 65536 else 40
-        ours = _best_time(_frame_steady(alloc, nbytes, n)) / (n * PER_FRAME)
-        base = _best_time(_numpy_steady(nbytes, n)) / (n * PER_FRAME)
-        rows.append((f"frame_alloc {label} + fill, steady state", "np.empty + fill", ours, base))
-    for label, nbytes in (("64 B", 64), ("1 KiB", 1024), ("4 KiB", 4096)):
-        ours = _best_time(_first_frame(alloc, nbytes, 100)) / (100 * PER_FRAME)
-        base = _best_time(_numpy_first(nbytes, 100)) / (100 * PER_FRAME)
-        rows.append((f"frame_alloc {label} + fill, first frame", "np.empty + fill", ours, base))
-    big = 64 * MIB
-    big_alloc = SmartAlloc(AllocConfig().with_frame_arena_size(big + MIB))
-    ours = _best_time(_big_frame(big_alloc, big), 5) / 5
-    base = _best_time(_big_numpy(big), 5) / 5
-    rows.append(("frame_alloc 64 MiB + fill, steady state", "np.empty + fill", ours, base))
-    n = 20_000
-    ours = _best_time(_pool_cycle(alloc, n)) / n
-    base = _best_time(_numpy_record(n)) / n
-    rows.append(("pool_alloc + pool_free, 32 B record", "np.empty((), Record)", ours, base))
-    ours = _best_time(_pool_batch(alloc, n)) / n
-    base = _best_time(_numpy_batch(n)) / n
-    rows.append(("pool: 64 records alloc, then free", "np.empty x64, drop", ours, base))
-
-    print(f"{'case':46} {'baseline':24} {'ours':>11} {'baseline':>11} {'ratio':>7}")
-    print("-" * 103)
-    for case, baseline, ours_s, base_s in rows:
-        print(
-            f"{case:46} {baseline:24} {_fmt(ours_s):>11} {_fmt(base_s):>11} "
-            f"{ours_s / base_s:>6.2f}x"
-        )
-    print("\nratio = ours / baseline; < 1.00x means faster than the baseline")
-
-
-def _fmt(seconds: float) -> str:
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.2f} ms"
-    if seconds >= 1e-6:
-        return f"{seconds * 1e6:.2f} us"
-    return f"{seconds * 1e9:.0f} ns"
+    rows = _rows()
+    print_table(
+        "framealloc-engine allocator benchmark (interleaved rounds; ratio = ours / baseline)",
+        rows,
+        "control row: both sides do the same work; its distance from 1.00x is this run's noise",
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Engine benchmarks: scheduler overhead, parallel speedup, FrameBarrier round trip.
 
-Run: ``python benchmarks/engine.py`` (one process, well under a minute). Prints one table;
-``ratio`` is ours / baseline for times (lower is better) and baseline / ours for the
-speedup row (higher is better). Each figure is the best of several repeats, which filters
-out noise from other processes on a shared machine.
+Run: ``python benchmarks/engine.py`` (one process, under a minute; ``--json`` adds the rows
+as JSON). Every row times ours and its baseline interleaved, round by round (see
+``timing.py``). The ratio is ours / baseline for times (lower is better) and the speedup,
+baseline / ours, for the parallel rows (higher is better).
 """
 
 from __future__ import annotations
@@ -11,30 +11,26 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import esper  # noqa: E402
+from timing import Row, compare, print_table  # noqa: E402
 
-from framealloc_engine.app import (  # noqa: E402
-    App,
-    ExecutorSettings,
-    ResMut,
-    Update,
-)
+from framealloc_engine.app import App, ExecutorSettings, ResMut, Update  # noqa: E402
 from framealloc_engine.sync import FrameBarrier  # noqa: E402
 
-REPEATS = 5
+try:
+    from framealloc_engine.bridge import SmartAllocPlugin  # noqa: E402
+except ImportError:  # the first release kept it in the engine package
+    from framealloc_engine.app import SmartAllocPlugin  # type: ignore[no-redef]  # noqa: E402
 
-
-def best_of(fn: Callable[[], float], repeats: int = REPEATS) -> float:
-    """Smallest of ``repeats`` measurements (seconds per operation)."""
-    return min(fn() for _ in range(repeats))
+FRAMES = 2000
 
 
 # --- 1. scheduler overhead: 50 empty systems vs esper with 50 processors -------------------
@@ -48,23 +44,25 @@ def _empty_system(i: int) -> Callable[[], None]:
     return system
 
 
-def app_frame_time(settings: ExecutorSettings, frames: int = 5000) -> float:
+def _empty_app(settings: ExecutorSettings, *, with_alloc: bool) -> App:
     app = App(executor=settings)
+    if with_alloc:
+        app.add_plugins(SmartAllocPlugin.default())
     app.add_systems(Update, *(_empty_system(i) for i in range(50)))
     for _ in range(300):  # build, profile, warm up
         app.update()
+    return app
+
+
+def _app_frames(app: App, frames: int = FRAMES) -> Callable[[], int]:
     update = app.update
 
-    def measure() -> float:
-        start = time.perf_counter()
+    def run() -> int:
         for _ in range(frames):
             update()
-        return (time.perf_counter() - start) / frames
+        return frames
 
-    try:
-        return best_of(measure)
-    finally:
-        app.shutdown()
+    return run
 
 
 class _EmptyProcessor(esper.Processor):
@@ -72,25 +70,19 @@ class _EmptyProcessor(esper.Processor):
         pass
 
 
-def esper_frame_time(frames: int = 5000) -> float:
+def _esper_frames(frames: int = FRAMES) -> Callable[[], int]:
     esper.switch_world("bench")
     for _ in range(50):
         esper.add_processor(_EmptyProcessor())
     process = esper.process
-    for _ in range(300):
-        process()
 
-    def measure() -> float:
-        start = time.perf_counter()
+    def run() -> int:
+        esper.switch_world("bench")
         for _ in range(frames):
             process()
-        return (time.perf_counter() - start) / frames
+        return frames
 
-    try:
-        return best_of(measure)
-    finally:
-        esper.switch_world("default")
-        esper.delete_world("bench")
+    return run
 
 
 # --- 2. two GIL-releasing numpy systems: parallel vs one after the other --------------------
@@ -131,50 +123,61 @@ def _numpy_app(settings: ExecutorSettings) -> App:
     return app
 
 
-def numpy_frame_times(frames: int = 6, rounds: int = 4) -> tuple[float, float]:
-    """(sequential, parallel) seconds per frame; measured alternately so that load from
-    other processes hits both alike."""
-    apps = [
-        _numpy_app(ExecutorSettings.single_threaded()),
-        _numpy_app(ExecutorSettings.multi_threaded(threads=2)),
-    ]
-    best = [float("inf"), float("inf")]
-    try:
-        for _ in range(rounds):
-            for i, app in enumerate(apps):
-                start = time.perf_counter()
-                for _ in range(frames):
-                    app.update()
-                best[i] = min(best[i], (time.perf_counter() - start) / frames)
-    finally:
-        for app in apps:
-            app.shutdown()
-    return best[0], best[1]
+def _numpy_frames(app: App, frames: int = 4) -> Callable[[], int]:
+    def run() -> int:
+        for _ in range(frames):
+            app.update()
+        return frames
+
+    return run
+
+
+def _plain_threads(frames: int = 4) -> tuple[Callable[[], int], Callable[[], int]]:
+    """The same numpy work on two ``threading.Thread`` s, and one after the other: how much
+    two cores give right now, whatever the engine does (the control for the speedup row)."""
+    a, b = BufA(), BufB()
+
+    def sequential() -> int:
+        for _ in range(frames):
+            _heavy(a)
+            _heavy(b)
+        return frames
+
+    def parallel() -> int:
+        for _ in range(frames):
+            t = threading.Thread(target=_heavy, args=(b,))
+            t.start()
+            _heavy(a)
+            t.join()
+        return frames
+
+    return parallel, sequential
 
 
 # --- 3. FrameBarrier round trip vs threading.Barrier, 3 threads ----------------------------
 
 
-def round_trip(make: Callable[[], Callable[[], None]], rounds: int = 3000) -> float:
-    wait = make()
-    start_line = threading.Barrier(3)
+def _round_trips(make: Callable[[], Callable[[], None]], rounds: int = 2000) -> Callable[[], int]:
+    def run() -> int:
+        wait = make()
+        start_line = threading.Barrier(3)
 
-    def worker() -> None:
+        def worker() -> None:
+            start_line.wait()
+            for _ in range(rounds):
+                wait()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
         start_line.wait()
         for _ in range(rounds):
             wait()
+        for t in threads:
+            t.join()
+        return rounds
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    start_line.wait()
-    start = time.perf_counter()
-    for _ in range(rounds):
-        wait()
-    elapsed = time.perf_counter() - start
-    for t in threads:
-        t.join()
-    return elapsed / rounds
+    return run
 
 
 def frame_barrier_waiter() -> Callable[[], None]:
@@ -200,35 +203,56 @@ def threading_barrier_waiter() -> Callable[[], None]:
 # --- table ---------------------------------------------------------------------------------
 
 
+def _rows() -> list[Row]:
+    rows: list[Row] = []
+    esper_run = _esper_frames()
+    apps = [
+        _empty_app(ExecutorSettings.single_threaded(), with_alloc=True),
+        _empty_app(ExecutorSettings.multi_threaded(threads=2), with_alloc=True),
+    ]
+    numpy_apps = [
+        _numpy_app(ExecutorSettings.single_threaded()),
+        _numpy_app(ExecutorSettings.multi_threaded(threads=2)),
+    ]
+    try:
+        rows.append(compare(
+            "App frame: 50 empty systems + SmartAllocPlugin, 1 thread", _app_frames(apps[0]),
+            "esper, 50 processors", esper_run, goal="<= 1.0",
+        ))  # fmt: skip
+        rows.append(compare(
+            "App frame: 50 empty systems + SmartAllocPlugin, 2 threads", _app_frames(apps[1]),
+            "esper, 50 processors", esper_run, goal="<= 1.0",
+        ))  # fmt: skip
+        rows.append(compare(
+            "2 numpy systems on 2 worker threads (speedup)", _numpy_frames(numpy_apps[1]),
+            "the same app single-threaded", _numpy_frames(numpy_apps[0]), rounds=9,
+            goal=">= 1.6", invert=True,
+        ))  # fmt: skip
+        parallel, sequential = _plain_threads()
+        rows.append(compare(
+            "control: the same numpy work on 2 plain threads", parallel,
+            "one after the other", sequential, rounds=9, invert=True,
+        ))  # fmt: skip
+    finally:
+        for app in (*apps, *numpy_apps):
+            app.shutdown()
+        esper.switch_world("default")
+        esper.delete_world("bench")
+    rows.append(compare(
+        "FrameBarrier round trip, 3 threads", _round_trips(frame_barrier_waiter),
+        "threading.Barrier", _round_trips(threading_barrier_waiter), rounds=9, goal="<= 1.0",
+    ))  # fmt: skip
+    return rows
+
+
 def main() -> None:
-    cores = os.cpu_count()
-    rows: list[tuple[str, str, str, float, str]] = []
-
-    esper_t = esper_frame_time()
-    st = app_frame_time(ExecutorSettings.single_threaded())
-    mt = app_frame_time(ExecutorSettings.multi_threaded(threads=2))
-    rows.append(("50 empty systems, single-threaded", f"{st * 1e6:.1f} us",
-                 f"esper {esper_t * 1e6:.1f} us", st / esper_t, "<= 1.5x"))
-    rows.append(("50 empty systems, multi-threaded", f"{mt * 1e6:.1f} us",
-                 f"esper {esper_t * 1e6:.1f} us", mt / esper_t, "<= 1.5x"))
-
-    seq, par = numpy_frame_times()
-    rows.append(("2 numpy systems, 2 threads (speedup)", f"{par * 1e3:.1f} ms",
-                 f"sequential {seq * 1e3:.1f} ms", seq / par, ">= 1.6x"))
-
-    ours = best_of(lambda: round_trip(frame_barrier_waiter), 3)
-    theirs = best_of(lambda: round_trip(threading_barrier_waiter), 3)
-    rows.append(("FrameBarrier round trip, 3 threads", f"{ours * 1e6:.1f} us",
-                 f"threading.Barrier {theirs * 1e6:.1f} us", ours / theirs, "<= 1.0x"))
-
-    print(f"framealloc-engine engine benchmarks ({cores} cores, Python {sys.version.split()[0]})")
-    header = ("benchmark", "ours", "baseline", "ratio", "goal")
-    widths = [38, 12, 28, 7, 8]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for name, ours_s, base_s, ratio, goal in rows:
-        cells = (name, ours_s, base_s, f"{ratio:.2f}x", goal)
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+    """Print the benchmark table."""
+    print_table(
+        f"framealloc-engine engine benchmark ({os.cpu_count()} cores, Python "
+        f"{sys.version.split()[0]}; interleaved rounds)",
+        _rows(),
+        "speedup rows: baseline / ours; the plain-threads control shows what 2 cores give now",
+    )
 
 
 if __name__ == "__main__":
