@@ -32,6 +32,7 @@ __all__ = [
     "GlobalBudgetExceededError",
     "InternalAllocatorError",
     "InvalidFreeError",
+    "LateWriteError",
     "PluginMissingError",
     "ScratchPoolFullError",
     "StaleHandleError",
@@ -120,6 +121,13 @@ class FrameExpiredError(FrameAllocError, RuntimeError):
         "frame memory lives until end_frame(); copy the data out, or allocate it with "
         "pool_box()/heap_box() or a retention policy if it must outlive the frame"
     )
+
+
+class LateWriteError(FrameExpiredError):
+    """FA002: debug mode found bytes changed after their memory was freed (a late write
+    through a kept reference); the note names where the allocation was made."""
+
+    code = "FA002"
 
 
 class ArenaExhaustedError(FrameAllocError, MemoryError):

@@ -1,35 +1,80 @@
 """The frame arena: a per-thread bump allocator over one preallocated buffer.
 
-Allocation is O(1): align the bump offset, advance it, hand out a numpy view. Reset is O(1):
-the offset goes back to zero. Game frames repeat, so the arena remembers the ``k``-th request
-of the last frame; when this frame's ``k``-th request has the same dtype and shape, the view
-built last frame (same bytes, same layout) is handed out again and no array is created. The
-first request that differs truncates that memory and later ones build fresh views.
+Allocation is O(1): align the bump offset, advance it, hand out a numpy view. Game frames
+repeat, so the arena remembers the ``k``-th request of the last frame; when this frame's
+``k``-th request has the same dtype and shape, the view built last frame (same bytes, same
+layout) is handed out again and no array is created.
 
-Debug mode never reuses views: at ``end`` it makes every view of the frame read-only (a late
-write raises ``ValueError: assignment destination is read-only``) and poisons the bytes with
-0xCD.
+**Nothing handed out is ever shared.** Every view is its own collapse point: it is built
+over a ``memoryview`` of its bytes, so numpy makes it the ``.base`` of everything derived
+from it (slices, reshapes, transposes, field views, ``memoryview`` s). Its reference count
+therefore counts every reference the user kept, directly or through a derived array. At
+``end_frame`` (and at a rollback) one bulk reference-count test over the frame's views tells
+whether anything outside the arena still holds one; the bytes of each view still held are
+*retired*: set aside, never handed out again, until the last reference dies (a weak
+reference's callback gives them back at the next frame boundary). Such views are *escapes*,
+counted in :attr:`FrameArena.escapes` and listed in :attr:`FrameArena.last_escapes`.
+
+Debug mode never reuses views: at ``end_frame`` it makes every view of the frame read-only,
+poisons the bytes with 0xCD and keeps them in quarantine for ``quarantine_frames`` frames;
+when they leave quarantine (or an escaped view dies) the poison is verified, and a late
+write raises :class:`~framealloc_engine.errors.LateWriteError` (FA002) naming the
+allocation's site with its traceback.
 """
 
 from __future__ import annotations
 
+import sys
+import traceback
+import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
-from framealloc_engine.allocators.layout import layout_of
-from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
+from framealloc_engine.allocators.layout import Layout, layout_of
+from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError, LateWriteError
 
-__all__ = ["ArenaCheckpoint", "FrameArena"]
+__all__ = ["ArenaCheckpoint", "FrameArena", "exact_shape"]
 
 #: ``_k`` while no frame is active: larger than any cache, so every request takes the slow
 #: path, which raises FA001.
 _INACTIVE = 1 << 62
 #: Ends the reuse cache, so a request past the last remembered one fails the dtype check and
 #: takes the slow path without raising IndexError (exceptions cost a microsecond).
-_END = (object(), None, None, 0)
+_END = (object(), None, None, 0, 0, 0)
+_getrefcount = sys.getrefcount
+_frombuffer = np.frombuffer
+
+
+def _baseline() -> int:
+    """References a cached view has when nothing outside the arena holds it: one from its
+    cache entry, one from the check list, and the call's own (measured, not assumed: the
+    count differs between Python versions)."""
+    probe = np.frombuffer(memoryview(bytearray(16)), np.uint8)
+    entry = (None, None, probe)
+    checks = [probe]
+    del probe
+    count = max(map(_getrefcount, checks))
+    del entry
+    return count
+
+
+_BASE = _baseline()
+
+
+def exact_shape(shape: object) -> bool:
+    """Whether ``shape`` is an ``int`` or a tuple of ``int`` (no float, bool or subclass)."""
+    if shape.__class__ is int:
+        return True
+    if shape.__class__ is not tuple:
+        return False
+    for dim in shape:  # noqa: SIM110 - a plain loop: no generator object per call
+        if dim.__class__ is not int:
+            return False
+    return True
 
 
 class ArenaCheckpoint:
@@ -42,39 +87,91 @@ class ArenaCheckpoint:
         self.offset = offset
 
 
+class _Site:
+    """Where a debug-mode allocation was made (its traceback, formatted when reported)."""
+
+    __slots__ = ("end", "stack", "start")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+        self.stack = traceback.extract_stack(limit=12)[:-3]
+
+    def describe(self) -> str:
+        frame = self.stack[-1] if self.stack else None
+        where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"
+        return f"allocated at {where}"
+
+    def formatted(self) -> str:
+        return "".join(traceback.format_list(self.stack))
+
+
+class _Quarantined:
+    """One frame's freed allocations in debug mode: poisoned, verified before reuse."""
+
+    __slots__ = ("expires", "sites")
+
+    def __init__(self, expires: int, sites: list[_Site]) -> None:
+        self.expires = expires
+        self.sites = sites
+
+
 class FrameArena:
     """A bump allocator for one thread.
 
     Args:
         capacity: Size of the arena in bytes.
-        debug: Poison and freeze instead of reusing views.
+        debug: Poison, freeze and quarantine instead of reusing views.
+        quarantine_frames: Debug mode: frames freed bytes stay unused before reuse.
     """
 
     __slots__ = (
         "_active",
         "_cache",
+        "_checks",
+        "_escaped_sites",
+        "_frames",
         "_k",
-        "_offset",
         "_miss",
+        "_mv",
         "_no_entry",
+        "_offset",
         "_outstanding",
-        "_typed",
+        "_quarantine",
+        "_released",
+        "_retired",
         "buffer",
         "capacity",
         "debug",
+        "escapes",
+        "last_escapes",
         "peak_offset",
+        "quarantine_frames",
+        "__weakref__",
     )
 
-    def __init__(self, capacity: int, *, debug: bool = False) -> None:
+    def __init__(self, capacity: int, *, debug: bool = False, quarantine_frames: int = 2) -> None:
         self.capacity = capacity
         self.debug = debug
+        self.quarantine_frames = quarantine_frames
         # Touch every page once so steady-state frames never page-fault.
         self.buffer = aligned_buffer(capacity, prefault=True)
-        self._cache: list[tuple[object, object, Any, int]] = [_END]
-        self._outstanding: list[np.ndarray] = []
-        self._typed: dict[object, np.ndarray] = {}
-        # What a request without a matching cache entry calls: release mode builds and
-        # remembers a view; debug mode never remembers (views are frozen at end instead).
+        self._mv = self.buffer.data
+        #: (dtype, shape key, view, end, checks end, start) per request of the frame.
+        self._cache: list[tuple[Any, Any, Any, int, int, int]] = [_END]
+        #: The cache's views (and, for N-d views, the 1-d array they reshape), in order: the
+        #: objects whose reference counts prove nothing outside the arena holds them.
+        self._checks: list[np.ndarray] = []
+        #: Debug mode: where the allocations whose views escaped were made, by range.
+        self._escaped_sites: dict[tuple[int, int], _Site] = {}
+        #: Sorted ``[start, end)`` ranges whose views escaped: never handed out again until
+        #: released.
+        self._retired: list[tuple[int, int]] = []
+        #: Ranges whose last reference died (appended by weak-reference callbacks, from any
+        #: thread); applied at the next frame boundary.
+        self._released: deque[tuple[int, int]] = deque()
+        self._quarantine: list[_Quarantined] = []
+        self._outstanding: list[tuple[np.ndarray, np.ndarray, _Site]] = []
         self._miss: Callable[[Any, Any, bool], np.ndarray | None] = (
             self._alloc_debug if debug else self._alloc_release
         )
@@ -84,7 +181,13 @@ class FrameArena:
         self._k = _INACTIVE
         self._offset = 0
         self._active = False
+        self._frames = 0
         self.peak_offset = 0
+        #: Views found still referenced at a frame end or rollback (cumulative).
+        self.escapes = 0
+        #: ``(request index, weak reference to the view)`` of the views that escaped the
+        #: last frame end (or a rollback since): what observers read in ``on_frame_end``.
+        self.last_escapes: list[tuple[int, weakref.ref[np.ndarray]]] = []
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -95,7 +198,7 @@ class FrameArena:
 
     @property
     def offset(self) -> int:
-        """Bytes of the arena in use (the bump offset, padding included)."""
+        """Bytes of the arena in use (the bump offset, padding and skipped bytes included)."""
         return self._current_offset() if self._active else 0
 
     def _current_offset(self) -> int:
@@ -111,14 +214,26 @@ class FrameArena:
         """Live allocations in the current frame."""
         return self._k if self._active else 0
 
+    @property
+    def retired_bytes(self) -> int:
+        """Bytes set aside because views of them escaped (or, in debug mode, quarantined)."""
+        return sum(end - start for start, end in self._retired) + sum(
+            s.end - s.start for q in self._quarantine for s in q.sites
+        )
+
     def begin(self) -> None:
         """Open a frame: the arena is empty and allocations are accepted."""
+        self._frames += 1
+        if self._released or self._quarantine:
+            self._apply_released()
+        self.last_escapes = []
         self._offset = 0
         self._k = 0
         self._active = True
 
     def end(self) -> tuple[int, int]:
-        """Close the frame and reset the arena in O(1).
+        """Close the frame: views nothing else holds are free again (O(1)); the bytes of
+        views still held are retired (see the module docs).
 
         Returns:
             ``(count, bytes)`` of the frame's live allocations at the end.
@@ -130,25 +245,14 @@ class FrameArena:
         self._k = _INACTIVE
         self._offset = 0
         if self.debug:
-            self._freeze_and_poison(0, used)
+            self._end_debug(0)
+        elif count:
+            checks = self._checks
+            if max(map(_getrefcount, checks)) > _BASE:
+                self._retire_escaped(0, count)
+        if self._released:
+            self._apply_released()
         return count, used
-
-    def _freeze_and_poison(self, keep: int, used: int) -> None:
-        views = self._outstanding
-        remaining = []
-        for view in views:
-            if self._view_start(view) >= used or self._view_start(view) < keep:
-                remaining.append(view)
-                continue
-            view.flags.writeable = False
-        self._outstanding = remaining if keep else []
-        if used > keep:
-            self.buffer[keep:used].fill(POISON_BYTE)
-
-    def _view_start(self, view: np.ndarray) -> int:
-        return int(view.__array_interface__["data"][0]) - int(
-            self.buffer.__array_interface__["data"][0]
-        )
 
     # --- allocation -------------------------------------------------------------------------
 
@@ -158,16 +262,23 @@ class FrameArena:
         Raises:
             FrameNotActiveError: (FA001) no frame is active.
             ArenaExhaustedError: (FA003) the arena has no room.
+            AllocationTypeError, AllocationSizeError: (FA004) a bad dtype or shape.
         """
         k = self._k
         try:
             entry = self._cache[k]
         except IndexError:
             return self._no_entry(dtype, shape, True)  # type: ignore[return-value]
-        if entry[0] is dtype and entry[1] == shape:
-            self._k = k + 1
-            view: np.ndarray = entry[2]
-            return view
+        if entry[0] is dtype:
+            key = entry[1]
+            # An equal shape must also be exact (4.0 == 4): validation never depends on
+            # what was asked before.
+            if key is shape or (
+                key == shape and key.__class__ is shape.__class__ and exact_shape(shape)
+            ):
+                self._k = k + 1
+                view: np.ndarray = entry[2]
+                return view
         return self._miss(dtype, shape, True)  # type: ignore[return-value]
 
     def try_alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray | None:
@@ -177,10 +288,14 @@ class FrameArena:
             entry = self._cache[k]
         except IndexError:
             return self._no_entry(dtype, shape, False)
-        if entry[0] is dtype and entry[1] == shape:
-            self._k = k + 1
-            view: np.ndarray = entry[2]
-            return view
+        if entry[0] is dtype:
+            key = entry[1]
+            if key is shape or (
+                key == shape and key.__class__ is shape.__class__ and exact_shape(shape)
+            ):
+                self._k = k + 1
+                view: np.ndarray = entry[2]
+                return view
         return self._miss(dtype, shape, False)
 
     def _inactive(self, dtype: Any, shape: Any, raise_full: bool) -> NoReturn:
@@ -191,34 +306,66 @@ class FrameArena:
             note="this allocation was requested when no frame was active on this thread",
         )
 
+    def _cut(self, start: int, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+        """A view of ``layout`` at ``start`` that is its own collapse point, and the 1-d
+        array it reshapes (the same object for a 1-d request)."""
+        dt = layout.dtype
+        flat = _frombuffer(self._mv[start : start + layout.nbytes], dt)
+        shape = layout.shape if dt.subdtype is None else layout.shape + dt.subdtype[1]
+        if flat.shape == shape:
+            return flat, flat
+        return flat.reshape(shape), flat
+
+    def _place(self, offset: int, nbytes: int, align: int) -> int:
+        """The first aligned start at or after ``offset`` whose ``nbytes`` avoid every retired
+        or quarantined range; -1 when the arena has no such room."""
+        start = (offset + align - 1) & -align
+        retired = self._retired
+        if retired or self._quarantine:
+            span = nbytes or 1
+            for lo, hi in self._blocked():
+                if hi <= start:
+                    continue
+                if lo >= start + span:
+                    break
+                start = (hi + align - 1) & -align
+        return start if start + nbytes <= self.capacity else -1
+
+    def _blocked(self) -> list[tuple[int, int]]:
+        if not self._quarantine:
+            return self._retired
+        return sorted(
+            [*self._retired, *((s.start, s.end) for q in self._quarantine for s in q.sites)]
+        )
+
     def _alloc_release(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
         # A miss of the reuse cache (a first frame, or a frame that differs from the last);
-        # a frame is active (see _inactive). Kept short: this is the first-frame cost.
+        # a frame is active (see _inactive).
         layout = layout_of(dtype, shape)
         k = self._k
         cache = self._cache
-        offset = cache[k - 1][3] if k else 0
-        start = (offset + layout.align - 1) & -layout.align
-        end = start + layout.nbytes
-        if end > self.capacity:
+        previous = cache[k - 1] if k else None
+        offset = previous[3] if previous is not None else 0
+        start = self._place(offset, layout.nbytes, layout.align)
+        if start < 0:
             if not raise_full:
                 return None
             self._raise_full(layout.nbytes, offset)
-        if layout.sliceable and not start % layout.itemsize:
-            # Cutting from a typed view of the whole arena is about twice as fast as
-            # np.ndarray(shape, dtype, buffer, offset).
-            typed = self._typed.get(dtype)
-            if typed is None:
-                typed = self._typed_view(dtype, layout.dtype)
-            first = start // layout.itemsize
-            view = typed[first : first + layout.shape[0]]
-        else:
-            view = np.ndarray(layout.ndshape, layout.dtype, self.buffer, start)
+        view, flat = self._cut(start, layout)
+        checks = self._checks
+        del checks[previous[4] if previous is not None else 0 :]
+        checks.append(view)
+        if flat is not view:
+            checks.append(flat)
+        # Shapes are remembered as given when immutable (an int or a tuple: ``is`` then hits
+        # on constants); a list is remembered as a tuple, so a list mutated later never hits.
+        key = shape if shape.__class__ is int or shape.__class__ is tuple else layout.shape
+        entry = (dtype, key, view, start + layout.nbytes, len(checks), start)
         if len(cache) == k + 1:  # cache[k] is the end marker: the usual first-frame case
-            cache[k] = (dtype, shape, view, end)
+            cache[k] = entry
         else:
             del cache[k:]
-            cache.append((dtype, shape, view, end))
+            cache.append(entry)
         cache.append(_END)
         self._k = k + 1
         return view
@@ -228,34 +375,156 @@ class FrameArena:
             self._inactive(dtype, shape, raise_full)
         layout = layout_of(dtype, shape)
         offset = self._offset
-        align = layout.align
-        start = (offset + align - 1) & -align
-        end = start + layout.nbytes
-        if end > self.capacity:
+        start = self._place(offset, layout.nbytes, layout.align)
+        while start < 0 and self._quarantine:
+            self._release_quarantine(self._quarantine[0])  # room before time: verify first
+            start = self._place(offset, layout.nbytes, layout.align)
+        if start < 0:
             if not raise_full:
                 return None
             self._raise_full(layout.nbytes, offset)
-        view: np.ndarray = np.ndarray(layout.ndshape, layout.dtype, self.buffer, start)
-        self._outstanding.append(view)
+        view, flat = self._cut(start, layout)
+        end = start + layout.nbytes
+        self._outstanding.append((view, flat, _Site(start, end)))
         self._k += 1
         self._offset = end
         return view
 
-    def _typed_view(self, key: object, dt: np.dtype[Any]) -> np.ndarray:
-        # Keyed by the dtype object the caller passes (np.float32 hashes faster than an
-        # np.dtype); the view's dtype is the normalised one.
-        usable = self.capacity - self.capacity % dt.itemsize
-        typed = self._typed[key] = self.buffer[:usable].view(dt)
-        return typed
-
     def _raise_full(self, nbytes: int, offset: int) -> NoReturn:
+        retired = self.retired_bytes
         raise ArenaExhaustedError(
             f"frame arena exhausted: requested {nbytes} bytes with "
             f"{self.capacity - offset} of {self.capacity} free",
-            note=f"arena size is {self.capacity} bytes per thread; "
-            f"{self._k} allocations are live in this frame",
+            note=f"arena size is {self.capacity} bytes per thread; {self._k} allocations are "
+            "live in this frame"
+            + (
+                f"; {retired} bytes are set aside because views of them escaped their frame"
+                if retired
+                else ""
+            ),
             help="enlarge it with AllocConfig().with_frame_arena_size(bytes), allocate "
-            "less per frame, or use heap_alloc() for large blocks",
+            "less per frame, use heap_alloc() for large blocks, or drop frame arrays kept "
+            "past end_frame()",
+        )
+
+    # --- escapes ----------------------------------------------------------------------------
+
+    def _escaped_indices(self, lo: int, hi: int) -> list[int]:
+        """Requests in ``[lo, hi)`` whose view (or anything derived from it) is held outside
+        the arena."""
+        cache = self._cache
+        found = []
+        for index in range(lo, hi):
+            entry = cache[index]
+            view = entry[2]
+            # cache tuple + check list + ``view`` here + call argument
+            extra = _getrefcount(view) - (_BASE + 1)
+            begin = cache[index - 1][4] if index else 0
+            if entry[4] - begin == 2:  # an N-d view: its 1-d array counts derived arrays
+                flat = self._checks[begin + 1]
+                extra += _getrefcount(flat) - (_BASE + 1)
+            del view
+            if extra > 0:
+                found.append(index)
+        return found
+
+    def _retire_escaped(self, lo: int, hi: int) -> None:
+        escaped = self._escaped_indices(lo, hi)
+        if not escaped:
+            return
+        cache = self._cache
+        checks = self._checks
+        released = self._released
+        retired = self._retired
+        for index in escaped:
+            entry = cache[index]
+            start, end = entry[5], entry[3]
+            begin = cache[index - 1][4] if index else 0
+            flat = checks[begin + 1] if entry[4] - begin == 2 else entry[2]
+            # The 1-d array outlives every view of these bytes: its death frees them.
+            weakref.finalize(flat, released.append, (start, end))
+            retired.append((start, end))
+            self.last_escapes.append((index, weakref.ref(entry[2])))
+        retired.sort()
+        self.escapes += len(escaped)
+        first = escaped[0]
+        # Requests from the first escaped one on are rebuilt next time (their bytes moved).
+        del checks[cache[first - 1][4] if first else 0 :]
+        del cache[first:]
+        cache.append(_END)
+
+    def _apply_released(self) -> None:
+        released = self._released
+        if released:
+            gone = set()
+            while released:
+                gone.add(released.popleft())
+            self._retired = [r for r in self._retired if r not in gone]
+            if self.debug:
+                for start, end in sorted(gone):
+                    site = self._escaped_sites.pop((start, end), None)
+                    self._verify_poison(start, end, [site] if site is not None else [])
+        if self._quarantine:
+            frame = self._frames
+            while self._quarantine and self._quarantine[0].expires <= frame:
+                self._release_quarantine(self._quarantine[0])
+
+    # --- debug mode -------------------------------------------------------------------------
+
+    def _end_debug(self, keep: int) -> None:
+        outstanding = self._outstanding
+        if keep:
+            ending = [o for o in outstanding if o[2].start >= keep]
+            self._outstanding = [o for o in outstanding if o[2].start < keep]
+        else:
+            ending = outstanding
+            self._outstanding = []
+        if not ending:
+            return
+        sites = []
+        for index, (view, flat, site) in enumerate(ending):
+            # ``ending`` tuple + loop variable + call argument (+ the flat array's view)
+            extra = _getrefcount(view) - 3
+            if flat is not view:
+                extra += _getrefcount(flat) - 4
+            view.flags.writeable = False
+            self.buffer[site.start : site.end].fill(POISON_BYTE)
+            if extra > 0:
+                self.escapes += 1
+                self.last_escapes.append((index, weakref.ref(view)))
+                weakref.finalize(flat, self._released.append, (site.start, site.end))
+                self._retired.append((site.start, site.end))
+                self._escaped_sites[(site.start, site.end)] = site
+            else:
+                sites.append(site)
+        self._retired.sort()
+        if sites:
+            self._quarantine.append(
+                _Quarantined(self._frames + self.quarantine_frames + 1, sites)
+            )
+        del view, flat
+
+    def _release_quarantine(self, entry: _Quarantined) -> None:
+        self._quarantine.remove(entry)
+        for site in entry.sites:
+            self._verify_poison(site.start, site.end, [site])
+
+    def _verify_poison(self, start: int, end: int, sites: list[_Site]) -> None:
+        region = self.buffer[start:end]
+        bad = np.flatnonzero(region != POISON_BYTE)
+        if not bad.size:
+            return
+        offset = start + int(bad[0])
+        site = next((s for s in sites if s.start <= offset < s.end), None)
+        region.fill(POISON_BYTE)  # report once
+        raise LateWriteError(
+            f"frame memory written after its frame ended: {bad.size} byte(s) at arena "
+            f"offset {offset} changed while quarantined",
+            note=(site.describe() if site is not None else "allocation site not recorded")
+            + "; traceback of the allocation:\n"
+            + (site.formatted() if site is not None else "  (unknown)"),
+            help="do not keep frame arrays past end_frame(); copy what must survive, or use "
+            "pool_alloc()/heap_alloc() for data that outlives the frame",
         )
 
     # --- checkpoints ------------------------------------------------------------------------
@@ -265,26 +534,36 @@ class FrameArena:
         return ArenaCheckpoint(self._k, self._current_offset())
 
     def rollback(self, checkpoint: ArenaCheckpoint) -> int:
-        """Free everything allocated after ``checkpoint`` in O(1).
+        """Free everything allocated after ``checkpoint``.
+
+        Views rolled back that nothing holds are free again at once; the bytes of any still
+        held are retired, like escapes at a frame end.
 
         Returns:
             How many allocations were freed.
         """
-        freed = self._k - checkpoint.index
+        index = checkpoint.index
+        freed = self._k - index
         used = self._current_offset()
         if used > self.peak_offset:
             self.peak_offset = used
         if self.debug:
-            self._freeze_and_poison(checkpoint.offset, used)
-        self._k = checkpoint.index
+            self._end_debug(checkpoint.offset)
+        elif freed:
+            self._retire_escaped(index, self._k)
+        # (an escape may have cut the reuse cache short of the checkpoint's index)
+        self._k = index if self.debug else min(index, len(self._cache) - 1)
         self._offset = checkpoint.offset
         return freed
 
     def release(self) -> None:
         """Drop the buffer (the owning thread has exited); the arena is unusable after."""
         self._cache = [_END]
-        self._typed.clear()
-        self._outstanding.clear()
+        self._checks = []
+        self._outstanding = []
+        self._quarantine = []
+        self._escaped_sites.clear()
+        self._mv = memoryview(b"")
         self.buffer = np.empty(0, dtype=np.uint8)
         self.capacity = 0
 

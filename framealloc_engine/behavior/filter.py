@@ -1,34 +1,28 @@
 """The behaviour filter's tracking: an allocation observer, installed only while enabled.
 
-Python frame arrays cannot outlive their memory, but user code can keep referencing them
-after ``end_frame()`` -- and then reads whatever the next frame writes there. That is what
-"survival" means here:
+User code can keep referencing a frame array after ``end_frame()``. The arena notices (its
+escape check counts every reference, derived views included) and sets the bytes aside; the
+filter turns those escapes into behaviour per tag:
 
-* At each ``end_frame()`` the filter counts the references to every array the frame handed
-  out (``sys.getrefcount``, minus its own, minus the arena's reuse cache). An array still
-  referenced becomes a *candidate*; its arena cache entry is dropped so the next frame gets a
-  fresh view object instead of the same one (the bytes are reused exactly as before).
-* A candidate still referenced when the *next* frame ends has **survived** (a loop variable
+* At each ``end_frame()`` the filter reads the arena's escapes of that frame
+  (``arena.last_escapes``) and starts following each escaped array, weakly, as a
+  *candidate*, under the tag path it was allocated with.
+* A candidate still alive when the *next* frame ends has **survived** (a loop variable
   that is rebound next frame does not count). Its lifetime is the number of frame ends it was
-  still referenced at, counted until it is released.
+  still alive at, counted until it is released.
 
 Other state is per (tag path, kind) -- O(tags x kinds) -- except transient per-frame lists
 and at most ``max_tracked`` candidates per thread (more are counted as survivors with the
-lifetime seen so far).
-
-Not seen: slices and other views derived from a frame array (numpy points them at the arena
-buffer, not at the array), frame boxes (the core allocates them without observers) and
-references held by other observers (they count as user references).
+lifetime seen so far). References held by frame boxes and frame collections are not
+escapes (they refuse access after the frame).
 """
 
 from __future__ import annotations
 
-import sys
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from framealloc_engine.behavior.model import (
     FRAME,
@@ -40,28 +34,17 @@ from framealloc_engine.behavior.model import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from framealloc_engine.core.thread_state import ThreadState
 
 __all__ = ["BehaviorFilter"]
-
-_getrefcount = sys.getrefcount
-
-
-def _refcounts(objs: list[object]) -> list[int]:
-    return [_getrefcount(o) for o in objs]
-
-
-#: References ``_refcounts`` sees on an object held only by the list passed to it.
-_BASELINE = _refcounts([np.empty(0)])[0]
-#: Replaces a dropped arena cache entry: its dtype never matches, so the slot is rebuilt.
-_NEVER = object()
-
 
 @dataclass(slots=True)
 class _Survivor:
     """A frame array still referenced after its frame ended."""
 
-    view: object
+    ref: weakref.ref[np.ndarray]
     key: tuple[str, str]
     born: int
     #: Frame ends after its own at which it was still referenced.
@@ -73,8 +56,9 @@ class _Tracker:
     """One thread's tracking state (only its thread mutates it)."""
 
     stats: dict[tuple[str, str], TagBehaviorStats] = field(default_factory=dict)
-    frame_views: list[object] = field(default_factory=list)
-    frame_keys: list[tuple[str, str]] = field(default_factory=list)
+    #: Tag key of each frame array handed out this frame, by ``id`` (valid while the frame
+    #: runs: the arrays are alive).
+    frame_keys: dict[int, tuple[str, str]] = field(default_factory=dict)
     survivors: list[_Survivor] = field(default_factory=list)
     pool_pending: dict[int, tuple[str, str]] = field(default_factory=dict)
     frames: int = 0
@@ -144,8 +128,7 @@ class BehaviorFilter:
         if in_frame:
             stat.in_frame_allocs += 1
         if kind == FRAME:
-            tracker.frame_views.append(array)
-            tracker.frame_keys.append(key)
+            tracker.frame_keys[id(array)] = key
         elif kind == POOL and in_frame:
             tracker.pool_pending[id(array)] = key
 
@@ -165,50 +148,35 @@ class BehaviorFilter:
         """Nothing to do when a frame begins."""
 
     def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
-        """Check which arrays are still referenced now that the frame's memory is gone."""
+        """Follow the arrays this frame's end found still referenced (the arena's escapes)."""
         tracker = self._tracker(state)
         tracker.frames += 1
         frame = state.frame_number
         tracker.pool_pending.clear()
-        cache = getattr(state.arena, "_cache", None)
-        cached = (
-            {id(entry[2]) for entry in cache if entry[2] is not None}
-            if isinstance(cache, list)
-            else set()
-        )
-        self._age_survivors(tracker, frame, cached)
-        views = tracker.frame_views
-        if views:
-            escaped: set[int] = set()
-            refs = _refcounts(views)
-            survivors = tracker.survivors
-            for view, key, rc in zip(views, tracker.frame_keys, refs, strict=True):
-                holders = rc - _BASELINE - (id(view) in cached)
-                if holders > 0:
-                    escaped.add(id(view))
-                    if len(survivors) < self.max_tracked:
-                        survivors.append(_Survivor(view, key, frame))
+        self._age_survivors(tracker, frame)
+        keys = tracker.frame_keys
+        survivors = tracker.survivors
+        for _index, ref in state.arena.last_escapes:
+            view = ref()
+            if view is None:
+                continue
+            key = keys.get(id(view))
+            if key is not None and len(survivors) < self.max_tracked:
+                survivors.append(_Survivor(ref, key, frame))
             del view
-            tracker.frame_views = []
-            tracker.frame_keys = []
-            if escaped and isinstance(cache, list):
-                self._drop_cached(cache, escaped)
+        tracker.frame_keys = {}
         for stat in tracker.stats.values():
             if stat.kind == FRAME:
                 stat.current_bytes = 0
 
-    def _age_survivors(self, tracker: _Tracker, frame: int, cached: set[int]) -> None:
+    def _age_survivors(self, tracker: _Tracker, frame: int) -> None:
         survivors = tracker.survivors
         if not survivors:
             return
-        views = [entry.view for entry in survivors]
-        refs = _refcounts(views)
         keep: list[_Survivor] = []
-        for entry, rc, view in zip(survivors, refs, views, strict=True):
-            # held by ``views``, by ``entry`` and possibly by the arena cache
-            holders = rc - _BASELINE - 1 - (id(view) in cached)
+        for entry in survivors:
             stat = tracker.stats.get(entry.key)
-            if holders > 0:
+            if entry.ref() is not None:
                 if entry.age == 0 and stat is not None:
                     stat.survived_frame_count += 1
                 entry.age = frame - entry.born
@@ -216,12 +184,6 @@ class BehaviorFilter:
             elif stat is not None:
                 stat.total_lifetime_frames += entry.age
         tracker.survivors = keep
-
-    @staticmethod
-    def _drop_cached(cache: list[tuple[object, object, object, int]], escaped: set[int]) -> None:
-        for index, entry in enumerate(cache):
-            if entry[2] is not None and id(entry[2]) in escaped:
-                cache[index] = (_NEVER, _NEVER, None, entry[3])
 
     # --- promotions -------------------------------------------------------------------------
 

@@ -116,6 +116,12 @@ class FrameBox(Box[T]):
         self._generation, self._seq = state.next_box()
         self._array = array
         self._object = obj
+        if array is not None:
+            state.register_frame_holder(self, self._seq)
+
+    def detach(self) -> None:
+        """Let the frame array go: the frame ended (every access now raises FA002)."""
+        self._array = None
 
     def _check(self) -> None:
         state = self._state

@@ -8,6 +8,7 @@ ends) the counts since the marks are charged to the bucket that was current.
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 from framealloc_engine.allocators.arena import ArenaCheckpoint, FrameArena
 from framealloc_engine.allocators.pool import LocalPools
@@ -16,7 +17,14 @@ from framealloc_engine.core.stats import KindCounts, ThreadStats
 from framealloc_engine.core.tags import TAG_SEPARATOR, UNTAGGED
 from framealloc_engine.errors import FrameStateError
 
-__all__ = ["ThreadState"]
+__all__ = ["FrameHolder", "ThreadState"]
+
+
+class FrameHolder(Protocol):
+    """An object that holds frame arrays and refuses access once its frame is over."""
+
+    def detach(self) -> None:
+        """Let the frame arrays go (the frame ended, or a rollback passed the holder)."""
 
 
 class ThreadState:
@@ -47,6 +55,10 @@ class ThreadState:
         #: whether a later rollback went past them).
         self.rollback_log: list[int] = []
         self.frame_objects: list[object] = []
+        #: Objects holding frame arrays that refuse access after the frame (frame boxes,
+        #: frame collections), with their box sequence numbers: they let the arrays go when
+        #: the frame ends or a rollback passes them, so holding them is no escape.
+        self.frame_holders: list[tuple[int, FrameHolder]] = []
         #: Per-thread state of optional facade features (e.g. pending retained
         #: allocations), keyed by feature; only the owning thread touches an entry.
         self.extensions: dict[str, object] = {}
@@ -138,6 +150,8 @@ class ThreadState:
                 help="call begin_frame() first (each thread begins and ends its own frames)",
             )
         self.flush_attribution()
+        if self.frame_holders:
+            self._detach_holders(0)
         count, used = self.arena.end()
         # The gross counters do not move: what the arena held moves into the *_done totals,
         # so the marks set by the flush above stay exact.
@@ -197,6 +211,8 @@ class ThreadState:
     def rollback(self, checkpoint: ArenaCheckpoint, box_seq: int) -> int:
         """Undo allocations after a checkpoint; boxes made since become invalid."""
         self.flush_attribution()
+        if self.frame_holders:
+            self._detach_holders(box_seq)
         used = self.arena.offset
         freed = self.arena.rollback(checkpoint)
         self.rollback_log.append(checkpoint.index)
@@ -245,6 +261,20 @@ class ThreadState:
         return name
 
     # --- boxes ------------------------------------------------------------------------------
+
+    def register_frame_holder(self, holder: FrameHolder, seq: int) -> None:
+        """``holder`` (made with box sequence ``seq``) holds frame arrays until its frame
+        ends or a rollback passes it; then its ``detach()`` is called."""
+        self.frame_holders.append((seq, holder))
+
+    def _detach_holders(self, from_seq: int) -> None:
+        keep = []
+        for seq, holder in self.frame_holders:
+            if seq >= from_seq:
+                holder.detach()
+            else:
+                keep.append((seq, holder))
+        self.frame_holders = keep
 
     def next_box(self) -> tuple[int, int]:
         """A (generation, sequence) pair identifying a new frame box."""

@@ -13,7 +13,7 @@ from framealloc_engine.errors import CrossThreadError, FrameExpiredError
 if TYPE_CHECKING:
     from framealloc_engine.core.thread_state import ThreadState
 
-__all__ = ["item_dtype"]
+__all__ = ["DETACHED", "item_dtype"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -26,6 +26,8 @@ _TOMB = -2
 _MULT = 0x9E3779B97F4A7C15  # Fibonacci hashing spreads consecutive integer keys
 _M64 = (1 << 64) - 1
 _NUMPY_PY_TYPES = (int, float, bool, complex)
+#: What a detached collection holds instead of its frame arrays (never read: access raises).
+DETACHED: np.ndarray = np.empty(0, dtype=np.int64)
 
 
 def item_dtype(item_type: object) -> np.dtype[Any] | None:
@@ -61,6 +63,7 @@ class _FrameBound:
     def __init__(self, state: ThreadState) -> None:
         self._state = state
         self._gen, self._seq = state.next_box()
+        state.register_frame_holder(self, self._seq)
 
     def _check(self) -> None:
         state = self._state
@@ -90,6 +93,15 @@ class _FrameBound:
 
     def _expire(self) -> None:
         """Drop references held past the frame (overridden)."""
+
+    def detach(self) -> None:
+        """Let the frame arrays go: the frame ended or was rolled back past this object
+        (every access now raises FA002)."""
+        self._expire()
+        self._drop_arrays()
+
+    def _drop_arrays(self) -> None:
+        """Release the frame arrays (overridden)."""
 
     @property
     def is_valid(self) -> bool:

@@ -15,6 +15,7 @@ from framealloc_engine.frame_collections._common import (
     _MISSING,
     _MULT,
     _TOMB,
+    DETACHED,
     K,
     V,
     _copy_out,
@@ -85,6 +86,9 @@ class FrameMap(_FrameBound, Generic[K, V]):
         if self._dict is not None:
             self._dict.clear()
         self._len = 0
+
+    def _drop_arrays(self) -> None:
+        self._keys = self._vals = self._index = DETACHED
 
     @property
     def is_table(self) -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 
 from framealloc_engine.errors import CapacityError
 from framealloc_engine.frame_collections._common import (
+    DETACHED,
     T,
     _copy_out,
     _FrameBound,
@@ -43,6 +44,10 @@ class FrameVec(_FrameBound, Generic[T]):
         if self._objects:
             self._data[: self._len] = None
         self._len = 0
+
+    def _drop_arrays(self) -> None:
+        if not self._objects:
+            self._data = DETACHED
 
     # --- size ---------------------------------------------------------------------------------
 

@@ -41,22 +41,34 @@ def test_no_frame_is_fa001_and_full_is_fa003() -> None:
     assert arena.count == 1
 
 
-def test_repeating_frames_reuse_views() -> None:
+def test_repeating_frames_reuse_views_nobody_holds() -> None:
     arena = FrameArena(4096)
     seen = []
     for _ in range(3):
         arena.begin()
-        seen.append((arena.alloc(np.float32, 8), arena.alloc(np.int16, (2, 3))))
+        seen.append((id(arena.alloc(np.float32, 8)), id(arena.alloc(np.int16, (2, 3)))))
         arena.end()
-    assert seen[0][0] is seen[1][0] is seen[2][0]
-    assert seen[0][1] is seen[2][1]
+    assert seen[0] == seen[1] == seen[2]  # the very same view objects: no array was made
+    assert arena.escapes == 0
     # a different request truncates the memory of the old sequence from there on
     arena.begin()
-    same = arena.alloc(np.float32, 8)
+    assert id(arena.alloc(np.float32, 8)) == seen[0][0]
     other = arena.alloc(np.int16, 6)
-    assert same is seen[0][0]
-    assert other is not seen[0][1]
     assert other.shape == (6,)
+    del other
+    arena.end()
+
+
+def test_a_held_view_is_never_handed_out_again() -> None:
+    arena = FrameArena(4096)
+    arena.begin()
+    kept = arena.alloc(np.float32, 8)
+    arena.end()
+    assert arena.escapes == 1
+    arena.begin()
+    fresh = arena.alloc(np.float32, 8)
+    assert fresh is not kept
+    assert not np.shares_memory(fresh, kept)
     arena.end()
 
 
@@ -65,13 +77,24 @@ def test_checkpoint_rollback_restores_the_position() -> None:
     arena.begin()
     arena.alloc(np.uint8, 10)
     checkpoint = arena.checkpoint()
-    first = arena.alloc(np.uint8, 100)
+    first_offset = _offset_of(arena, arena.alloc(np.uint8, 100))
     arena.alloc(np.uint8, 100)
     assert arena.rollback(checkpoint) == 2
     assert (arena.count, arena.offset) == (1, 10)
     again = arena.alloc(np.uint8, 100)
-    assert _offset_of(arena, again) == _offset_of(arena, first)
+    assert _offset_of(arena, again) == first_offset  # nothing held them: bytes reused
     assert arena.peak_offset >= 10 + 6 + 100 + 12 + 100
+
+
+def test_rollback_past_a_held_view_moves_later_allocations() -> None:
+    arena = FrameArena(4096)
+    arena.begin()
+    checkpoint = arena.checkpoint()
+    held = arena.alloc(np.uint8, 100)[10:20]  # a derived view is held
+    arena.rollback(checkpoint)
+    again = arena.alloc(np.uint8, 100)
+    assert not np.shares_memory(again, held)
+    assert arena.escapes == 1
 
 
 def test_debug_arena_freezes_and_poisons() -> None:

@@ -350,7 +350,7 @@ def test_memory_is_per_tag_and_kind_not_per_allocation() -> None:
     assert len(trackers) == 1
     tracker = trackers[0]
     assert len(tracker.stats) == 6
-    assert tracker.frame_views == []
+    assert tracker.frame_keys == {}
     assert tracker.survivors == []
     assert not tracker.pool_pending
     assert alloc.behavior_report().stats_for("a", "frame").total_allocs == 4000  # type: ignore[union-attr]
