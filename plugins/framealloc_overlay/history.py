@@ -14,7 +14,8 @@ import threading
 
 import numpy as np
 
-from framealloc_engine.diagnostics.hooks import DiagnosticsHooks, FrameEnd, MemoryGraphData
+from framealloc_engine import DiagnosticsHooks, MemoryGraphData
+from framealloc_engine.diagnostics import FrameEnd
 
 __all__ = ["KINDS", "MemoryHistory", "SeriesRing"]
 

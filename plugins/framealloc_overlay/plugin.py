@@ -22,11 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pygame
 
-from framealloc_engine import tags
-from framealloc_engine.app import AllocResource, Last, Res, ResMut, SystemSet, Time, system
-from framealloc_engine.app.plugin import Plugin
-from framealloc_engine.diagnostics.hooks import DiagnosticsHooks
-from framealloc_engine.errors import PluginMissingError
+from framealloc_engine import DiagnosticsHooks, PluginMissingError, tags
+from framealloc_engine.app import Last, Plugin, Res, ResMut, SystemSet, Time, system
+from framealloc_engine.bridge import AllocResource
 from framealloc_overlay.history import MemoryHistory
 from framealloc_overlay.panel import OverlayState, draw_panel, refresh_text
 from framealloc_pygame import FrameClock, Input, Screen

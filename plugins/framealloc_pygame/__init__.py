@@ -17,6 +17,7 @@ from framealloc_pygame.plugin import (
     PresentFrame,
     PygamePlugin,
     clear_screen,
+    init_display,
     present,
     pump_events,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "PygamePlugin",
     "Screen",
     "clear_screen",
+    "init_display",
     "present",
     "pump_events",
 ]
