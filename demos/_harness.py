@@ -113,7 +113,7 @@ class DemoReport:
 
 def parse_options(prog: str, argv: list[str] | None = None) -> DemoOptions:
     """Parse the command line every demo accepts."""
-    parser = argparse.ArgumentParser(prog=f"python -m demos.{prog}")
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__ or 'demos'}.{prog}")
     parser.add_argument("--headless", action="store_true", help="no window; prints a summary")
     parser.add_argument("--frames", type=int, default=None, help="stop after N frames")
     parser.add_argument("--screenshot", type=Path, default=None, help="save the last frame (PNG)")

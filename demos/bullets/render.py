@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import pygame
 
-from demos.bullets.pools import CHUNK, BulletPool, FrameAllocator, const
+from .pools import CHUNK, BulletPool, FrameAllocator, const
 
 __all__ = ["RenderTemps", "Stamp", "draw_bullets", "draw_pool"]
 

@@ -31,8 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demos.streaming.camera import Camera
-from demos.streaming.world import (
+from framealloc_engine import (
+    SmartAlloc,
+    StreamBudgetError,
+    StreamEviction,
+    StreamingAllocator,
+    StreamPriority,
+    tags,
+)
+from framealloc_engine.app import AllocResource, Res, ResMut
+
+from .camera import Camera
+from .world import (
     CHUNK_PX,
     CHUNK_TILES,
     ENTRY_BYTES,
@@ -43,15 +53,6 @@ from demos.streaming.world import (
     write_texture_rows,
     write_tile_map,
 )
-from framealloc_engine import (
-    SmartAlloc,
-    StreamBudgetError,
-    StreamEviction,
-    StreamingAllocator,
-    StreamPriority,
-    tags,
-)
-from framealloc_engine.app import AllocResource, Res, ResMut
 
 __all__ = [
     "EMPTY",
