@@ -214,10 +214,8 @@ class FrameWindow(arcade.Window):
             len(clock.update_deltas),
             since / self._update_period,
         )
-        try:
-            app.update()
-        finally:
-            self.input.end_frame()
+        self.input.begin_frame()
+        app.update()
         clock.frames += 1
         exit_event = app.should_exit()
         if exit_event is not None:

@@ -34,19 +34,22 @@ class ArcadeWindow:
 
 @dataclass(slots=True)
 class ArcadeInput:
-    """Keyboard and mouse state from arcade's input callbacks since the last frame.
+    """Keyboard and mouse state from arcade's input callbacks.
+
+    The ``just_*`` sets hold what arrived between the previous frame's start and this
+    frame's start (an event that arrives during a frame shows in the next one).
 
     Key codes are ``arcade.key.*``, buttons ``arcade.MOUSE_BUTTON_*``; positions are window
     pixels with the origin at the bottom left, as arcade has them.
 
     Attributes:
         pressed: Keys held down.
-        just_pressed: Keys pressed since the last frame.
-        just_released: Keys released since the last frame.
+        just_pressed: Keys pressed since the previous frame.
+        just_released: Keys released since the previous frame.
         modifiers: The modifier bits of the last key or button event.
         mouse_pos: Last known pointer position.
         mouse_pressed: Buttons held down.
-        mouse_just_pressed: Buttons pressed since the last frame.
+        mouse_just_pressed: Buttons pressed since the previous frame.
     """
 
     pressed: set[int] = field(default_factory=set)
@@ -56,23 +59,29 @@ class ArcadeInput:
     mouse_pos: tuple[float, float] = (0.0, 0.0)
     mouse_pressed: set[int] = field(default_factory=set)
     mouse_just_pressed: set[int] = field(default_factory=set)
+    _next_pressed: set[int] = field(default_factory=set, repr=False)
+    _next_released: set[int] = field(default_factory=set, repr=False)
+    _next_mouse: set[int] = field(default_factory=set, repr=False)
 
-    def end_frame(self) -> None:
-        """Forget the per-frame sets (runner use, after each frame)."""
-        self.just_pressed.clear()
-        self.just_released.clear()
-        self.mouse_just_pressed.clear()
+    def begin_frame(self) -> None:
+        """Publish what arrived since the previous frame (runner use, before each frame)."""
+        self.just_pressed, self._next_pressed = self._next_pressed, self.just_pressed
+        self.just_released, self._next_released = self._next_released, self.just_released
+        self.mouse_just_pressed, self._next_mouse = self._next_mouse, self.mouse_just_pressed
+        self._next_pressed.clear()
+        self._next_released.clear()
+        self._next_mouse.clear()
 
     def key_press(self, symbol: int, modifiers: int) -> None:
         """Record ``on_key_press`` (runner use)."""
         self.pressed.add(symbol)
-        self.just_pressed.add(symbol)
+        self._next_pressed.add(symbol)
         self.modifiers = modifiers
 
     def key_release(self, symbol: int, modifiers: int) -> None:
         """Record ``on_key_release`` (runner use)."""
         self.pressed.discard(symbol)
-        self.just_released.add(symbol)
+        self._next_released.add(symbol)
         self.modifiers = modifiers
 
     def mouse_move(self, x: float, y: float) -> None:
@@ -83,7 +92,7 @@ class ArcadeInput:
         """Record ``on_mouse_press`` (runner use)."""
         self.mouse_pos = (float(x), float(y))
         self.mouse_pressed.add(button)
-        self.mouse_just_pressed.add(button)
+        self._next_mouse.add(button)
         self.modifiers = modifiers
 
     def mouse_release(self, x: float, y: float, button: int, modifiers: int) -> None:
