@@ -215,3 +215,43 @@ def test_settings_are_checked() -> None:
         ArcadePlugin(max_frames=0)
     with pytest.raises(KeyError, match="add it first"):
         SpriteLists()["nope"]
+
+
+def test_frame_loop_in_a_window_subclass_of_your_own() -> None:
+    from framealloc_arcade import FrameLoop
+    from framealloc_engine import FrameExpiredError, SmartAlloc
+
+    class Game(arcade.Window):
+        def __init__(self) -> None:
+            super().__init__(480, 360, "plain window")
+            self.alloc = SmartAlloc()
+            self.frames = FrameLoop(self.alloc, overlay=True)
+            self.boxes: list[object] = []
+            self.updates = 0
+            self.drawn: list[int] = []
+
+        def on_update(self, delta_time: float) -> None:
+            self.updates += 1
+            self.boxes.append(self.alloc.frame_box(self.updates))  # inside the frame
+
+        def on_draw(self) -> None:
+            self.clear(color=CLEAR)
+            assert self.frames.overlay is not None
+            if self.frames.frames == 1:
+                self.dispatch_event("on_key_press", arcade.key.F3, 0)  # hide the overlay
+            self.frames.next()
+            self.drawn.append(self.frames.overlay.frames_drawn)
+            if self.frames.frames == 4:
+                self.image = arcade.get_image(0, 0, 480, 360)
+                self.frames.close()
+                self.close()
+
+    game = Game()
+    arcade.run()
+    assert game.frames.frames == 4
+    assert game.updates >= 4
+    assert game.drawn == [1, 1, 1, 1]  # drawn in the first frame, hidden from the second on
+    assert not game.alloc.frame_active
+    with pytest.raises(FrameExpiredError):
+        game.boxes[0].get()  # type: ignore[attr-defined]
+    assert _pixel(game.image, 400, 300)[:3] == CLEAR[:3]  # hidden: the clear colour shows
