@@ -9,6 +9,7 @@ open a window run with SDL's dummy video driver (pygame) or on pytest-xvfb's dis
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import re
@@ -82,6 +83,8 @@ def test_readme_block_runs_on_its_own(
             import pygame
 
             pygame.quit()
+        namespace.clear()
+        gc.collect()  # a closed arcade window collected later would clear the next one
     out = capsys.readouterr().out
     for source, printed in PROMISES:
         if source in block:

@@ -40,6 +40,7 @@ from framealloc_arcade.plugin import (  # noqa: E402
     FrameWindow,
     clear_window,
     draw_sprite_lists,
+    stop_ticking,
 )
 from framealloc_arcade.resources import (  # noqa: E402
     ArcadeClock,
@@ -65,5 +66,6 @@ __all__ = [
     "clear_window",
     "draw_sprite_lists",
     "prime_fixed_steps",
+    "stop_ticking",
     "update_arcade_overlay",
 ]

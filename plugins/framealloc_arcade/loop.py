@@ -24,6 +24,7 @@ import time
 import arcade
 
 from framealloc_arcade.overlay import PanelTexture
+from framealloc_arcade.plugin import stop_ticking
 from framealloc_engine import SmartAlloc
 from framealloc_overlay import new_overlay_state, overlay_frame
 
@@ -80,8 +81,11 @@ class FrameLoop:
         self.alloc.begin_frame()
 
     def close(self) -> None:
-        """End the current frame (when the game is over)."""
+        """End the current frame (when the game is over). After ``window.close()``, also
+        stops arcade from calling the closed window's ``on_update`` in later event loops."""
         if self.alloc.frame_active:
             self.alloc.end_frame()
         if self.overlay is not None:
             self.window.remove_handlers(on_key_press=self._on_key_press)
+        if self.window.closed:
+            stop_ticking(self.window)

@@ -29,6 +29,7 @@ import time
 from typing import TYPE_CHECKING
 
 import arcade
+import pyglet
 
 from framealloc_arcade.resources import ArcadeClock, ArcadeInput, ArcadeWindow, SpriteLists
 from framealloc_arcade.steps import prime_fixed_steps
@@ -47,7 +48,15 @@ from framealloc_engine.app import (
 if TYPE_CHECKING:
     from framealloc_engine.app import App
 
-__all__ = ["ArcadeDrawSet", "ArcadePlugin", "ClearColor", "clear_window", "draw_sprite_lists"]
+__all__ = [
+    "ArcadeDrawSet",
+    "ArcadePlugin",
+    "ClearColor",
+    "FrameWindow",
+    "clear_window",
+    "draw_sprite_lists",
+    "stop_ticking",
+]
 
 RGBA = tuple[int, int, int, int]
 
@@ -267,3 +276,24 @@ class FrameWindow(arcade.Window):
     def on_close(self) -> None:
         """The close button: send ``AppExit``; the next frame runs, then the window closes."""
         self.app.world.send_event(AppExit.success())
+
+    def close(self) -> None:
+        """Close the window and stop its clock callbacks (once: arcade's ``close`` also
+        clears the current window, which by a second call, e.g. from pyglet's ``__del__``,
+        may be a newer one)."""
+        if self.closed:
+            return
+        super().close()
+        stop_ticking(self)
+
+
+def stop_ticking(window: arcade.Window) -> None:
+    """Unschedule a closed window's frame callback.
+
+    arcade 3.3's ``Window.close`` unschedules ``_dispatch_updates`` but not the
+    ``_dispatch_frame`` that calls it, so a closed window keeps receiving ``on_update`` in
+    any later event loop of the process (tests open many windows, one after another).
+    """
+    dispatch = getattr(window, "_dispatch_frame", None)
+    if dispatch is not None:
+        pyglet.clock.unschedule(dispatch)
