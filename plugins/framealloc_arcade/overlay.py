@@ -116,12 +116,10 @@ def update_arcade_overlay(
     """Toggle on the key, record this frame, and draw the panel when visible."""
     overlay = state.value
     toggle = overlay.key in keys.value.just_pressed
-    delta = clock.value.draw_delta
     target = window.value.window
-    surface = panel.value.clear(target) if overlay.visible != toggle else None
-    if surface is None:  # hidden this frame: record only
-        overlay_frame(overlay, alloc, _NO_SURFACE, time.real.delta, toggle=toggle)
-        return
+    showing = overlay.visible != toggle  # visible once this frame's toggle applies
+    surface = panel.value.clear(target) if showing else _NO_SURFACE
+    delta = clock.value.draw_delta
     fps = 1.0 / delta if delta > 0 else None
     if overlay_frame(overlay, alloc, surface, time.real.delta, toggle=toggle, fps=fps):
         panel.value.draw(target)

@@ -3,6 +3,7 @@ its simulation (pool-memory state, frame-memory temporaries) tested without arca
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import subprocess
@@ -59,6 +60,7 @@ def test_simulation_is_deterministic_and_allocation_free_in_steady_state() -> No
         swarm = Swarm(alloc, seed=5)
         _steps(alloc, swarm, 30)
         probe = AllocProbe()
+        gc.collect()  # a known start: earlier tests' garbage is not this test's collection
         with probe:
             _steps(alloc, swarm, 60, t0=30)
         assert probe.numpy_allocations == 0, probe.numpy_allocations
