@@ -44,7 +44,9 @@ __all__ = [
     "DemoReport",
     "FrameTimes",
     "build_demo_app",
+    "count_frame",
     "demo_main",
+    "make_report",
     "parse_options",
     "run_demo",
 ]
@@ -113,7 +115,7 @@ class DemoReport:
 
 def parse_options(prog: str, argv: list[str] | None = None) -> DemoOptions:
     """Parse the command line every demo accepts."""
-    parser = argparse.ArgumentParser(prog=f"python -m demos.{prog}")
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__ or 'demos'}.{prog}")
     parser.add_argument("--headless", action="store_true", help="no window; prints a summary")
     parser.add_argument("--frames", type=int, default=None, help="stop after N frames")
     parser.add_argument("--screenshot", type=Path, default=None, help="save the last frame (PNG)")
@@ -134,7 +136,7 @@ def parse_options(prog: str, argv: list[str] | None = None) -> DemoOptions:
     )
 
 
-def _count_frame(
+def count_frame(
     times: ResMut[FrameTimes], options: Res[DemoOptions], exits: EventWriter[AppExit]
 ) -> None:
     now = time.perf_counter()
@@ -181,7 +183,7 @@ def build_demo_app(
         app.insert_resource(TimeUpdateStrategy.manual_duration(1 / 60))
     app.insert_resource(options)
     app.init_resource(FrameTimes)
-    app.add_systems(Last, system(_count_frame).on_main_thread())
+    app.add_systems(Last, system(count_frame).on_main_thread())
     build(app, options)
     if options.overlay:
         from framealloc_overlay import OverlayPlugin
@@ -211,7 +213,7 @@ def run_demo(
             build, options, size=size, title=f"framealloc-engine: {name}", alloc=alloc
         )
         if options.screenshot is not None:
-            shot = system(_screenshot_on_last_frame).after(_count_frame)
+            shot = system(_screenshot_on_last_frame).after(count_frame)
             if options.overlay:
                 from framealloc_overlay import OverlaySet
 
@@ -224,10 +226,24 @@ def run_demo(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    report = make_report(name, app, alloc, exit_code, details)
+    if not options.quiet:
+        print(report.summary())
+    return report
+
+
+def make_report(
+    name: str,
+    app: App,
+    alloc: SmartAlloc,
+    exit_code: int,
+    details: Callable[[App], dict[str, Any]] | None = None,
+) -> DemoReport:
+    """The report of a finished run (frame times from :class:`FrameTimes`)."""
     times = app.resource(FrameTimes)
     samples = np.asarray(times.samples or [0.0])
     stats = alloc.stats()
-    report = DemoReport(
+    return DemoReport(
         name=name,
         frames=times.frames,
         exit_code=exit_code,
@@ -239,9 +255,6 @@ def run_demo(
         behavior_warnings=len(alloc.behavior_report().issues_at_level(DiagnosticKind.WARNING)),
         details=details(app) if details is not None else {},
     )
-    if not options.quiet:
-        print(report.summary())
-    return report
 
 
 def _screenshot_on_last_frame(

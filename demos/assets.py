@@ -11,17 +11,21 @@ Roots searched, in order:
 
 1. every directory in ``FRAMEALLOC_ASSETS`` (``os.pathsep``-separated);
 2. ``assets/`` next to the ``demos`` package (a source checkout);
-3. ``<sys.prefix>/share/framealloc-engine/assets`` (an installed data location).
+3. ``<sys.prefix>/share/framealloc-engine/assets`` (where the wheel installs them: a venv or
+   a system install);
+4. the same below the user data directory (``pip install --user``: ``~/.local`` on Linux).
 
 Images are loaded once and cached (a demo asks for them at startup, never per frame).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +49,13 @@ def asset_roots() -> list[Path]:
     """The directories searched for assets, in order (existing or not)."""
     roots = [Path(p) for p in os.environ.get(ASSETS_ENV_VAR, "").split(os.pathsep) if p]
     roots.append(Path(__file__).resolve().parents[1] / "assets")
-    roots.append(Path(sys.prefix) / "share" / "framealloc-engine" / "assets")
+    installed = [Path(sys.prefix)]
+    with contextlib.suppress(KeyError):  # schemes a platform lacks
+        installed.append(Path(sysconfig.get_path("data", sysconfig.get_preferred_scheme("user"))))
+    for prefix in installed:
+        root = prefix / "share" / "framealloc-engine" / "assets"
+        if root not in roots:
+            roots.append(root)
     return roots
 
 

@@ -64,7 +64,9 @@ def run(frames: int, headless: bool, count: int = 20_000) -> dict[str, float]:
     if not headless:
         import pygame
 
-        pygame.init()
+        from framealloc_pygame import init_display
+
+        init_display()  # display and font only: no audio device, no ALSA noise
         screen = pygame.display.set_mode((WIDTH, HEIGHT))
         pygame.display.set_caption("framealloc-engine: core tour")
     times = []

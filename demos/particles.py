@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 import pygame
 
-from demos._harness import DemoOptions, demo_main
-from demos.assets import load_image, load_json
 from framealloc_engine import SmartAlloc, tags
 from framealloc_engine.app import App, Res, ResMut, Startup, Time, Update, chain
 from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import FrameClock, Input, Screen
+
+from ._harness import DemoOptions, demo_main
+from .assets import load_image, load_json
 
 __all__ = [
     "HEIGHT",

@@ -94,3 +94,35 @@ def test_root_init_lists_each_name_once() -> None:
         for alias in node.names
     ]
     assert sorted(imported) == sorted(framealloc_engine.__all__)
+
+
+def test_arcade_stays_optional() -> None:
+    """Without arcade, the allocator, the engine, the pygame plugins and the pygame demos
+    still import and run (arcade is the ``[arcade]`` extra)."""
+    code = (
+        "import sys\n"
+        "sys.modules['arcade'] = None  # as if the extra were not installed\n"
+        "import framealloc_engine, framealloc_engine.app, framealloc_engine.bridge\n"
+        "import framealloc_pygame, framealloc_overlay\n"
+        "from demos import particles\n"
+        "code = particles.main(['--headless', '--frames', '2', '--no-overlay'])\n"
+        "assert code == 0, code\n"
+        "try:\n"
+        "    import framealloc_arcade\n"
+        "except ImportError:\n"
+        "    print('ok')\n"
+    )
+    env = {"PATH": "", "PYTHONPATH": f"{ROOT}:{ROOT / 'plugins'}", "SDL_AUDIODRIVER": "dummy"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_every_plugin_package_ships_py_typed() -> None:
+    packages = sorted((ROOT / "plugins").glob("framealloc_*"))
+    assert {p.name for p in packages} >= {"framealloc_pygame", "framealloc_overlay",
+                                         "framealloc_arcade", "framealloc_lint"}  # fmt: skip
+    assert [p.name for p in packages if not (p / "py.typed").is_file()] == []

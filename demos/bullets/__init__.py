@@ -14,6 +14,6 @@ idle seconds) or ``python -m demos.bullets --headless --frames 600 --screenshot 
 
 from __future__ import annotations
 
-from demos.bullets.game import SIZE, BulletPools, BulletsPlugin, Score, View, build, details, main
+from .game import SIZE, BulletPools, BulletsPlugin, Score, View, build, details, main
 
 __all__ = ["SIZE", "BulletPools", "BulletsPlugin", "Score", "View", "build", "details", "main"]

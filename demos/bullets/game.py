@@ -25,11 +25,16 @@ from typing import Any
 import numpy as np
 import pygame
 
-from demos._harness import DemoOptions, demo_main
-from demos.assets import load_image
-from demos.bullets.pools import BulletPool, ChunkTemps, const
-from demos.bullets.render import RenderTemps, Stamp, draw_bullets
-from demos.bullets.sim import (
+from framealloc_engine import tags
+from framealloc_engine.app import App, Last, Local, Plugin, Res, ResMut, Time, Update, chain
+from framealloc_engine.bridge import AllocResource
+from framealloc_pygame import Input, Screen
+
+from .._harness import DemoOptions, demo_main
+from ..assets import load_image
+from .pools import BulletPool, ChunkTemps, const
+from .render import RenderTemps, Stamp, draw_bullets
+from .sim import (
     CollideTemps,
     EnemyTemps,
     Player,
@@ -43,11 +48,7 @@ from demos.bullets.sim import (
     move_wave,
     player_hits,
 )
-from demos.bullets.waves import PATTERNS, WaveDirector
-from framealloc_engine import tags
-from framealloc_engine.app import App, Last, Local, Plugin, Res, ResMut, Time, Update, chain
-from framealloc_engine.bridge import AllocResource
-from framealloc_pygame import Input, Screen
+from .waves import PATTERNS, WaveDirector
 
 __all__ = [
     "SIZE",

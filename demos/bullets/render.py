@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 import pygame
 
-from demos.bullets.pools import CHUNK, BulletPool, const
 from framealloc_engine import SmartAlloc
+
+from .pools import CHUNK, BulletPool, const
 
 __all__ = ["RenderTemps", "Stamp", "draw_bullets", "draw_pool"]
 

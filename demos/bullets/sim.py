@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from demos.bullets.pools import CHUNK, BulletPool, const
-from demos.bullets.waves import AIMED, MAX_PER_WAVE, RING, Wave, WaveDirector
 from framealloc_engine import HandleAllocator, SmartAlloc
+
+from .pools import CHUNK, BulletPool, const
+from .waves import AIMED, MAX_PER_WAVE, RING, Wave, WaveDirector
 
 __all__ = [
     "FAR",

@@ -17,7 +17,7 @@ Run ``python -m demos.pathfinding`` (a window) or
 
 from __future__ import annotations
 
-from demos.pathfinding.game import (
+from .game import (
     AGENTS,
     SIZE,
     Heat,

@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from demos.pathfinding.level import TILE, Level
-from demos.pathfinding.search import LOOKAHEAD, Segments, leading_clear
 from framealloc_engine import PoolBox, SmartAlloc
+
+from .level import TILE, Level
+from .search import LOOKAHEAD, Segments, leading_clear
 
 __all__ = ["MOVING", "NEEDS_GOAL", "RESTING", "WAITING", "Agent", "Agents", "MoveTemps"]
 

@@ -22,16 +22,17 @@ from typing import Any
 import numpy as np
 import pygame
 
-from demos._harness import DemoOptions, demo_main
-from demos.assets import load_image
-from demos.pathfinding.agents import MOVING, NEEDS_GOAL, RESTING, WAITING, Agent, Agents, MoveTemps
-from demos.pathfinding.level import TILE, TILE_ORDER, Level, load_rows
-from demos.pathfinding.planner import Planner
-from demos.pathfinding.search import Segments
 from framealloc_engine import tags
 from framealloc_engine.app import App, Last, Plugin, Res, ResMut, Time, Update, chain
 from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import Screen
+
+from .._harness import DemoOptions, demo_main
+from ..assets import load_image
+from .agents import MOVING, NEEDS_GOAL, RESTING, WAITING, Agent, Agents, MoveTemps
+from .level import TILE, TILE_ORDER, Level, load_rows
+from .planner import Planner
+from .search import Segments
 
 __all__ = [
     "AGENTS",

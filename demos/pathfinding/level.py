@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demos.assets import asset_path
+from ..assets import asset_path
 
 __all__ = ["COSTS", "TILE", "TILE_ORDER", "Door", "Level", "load_rows"]
 

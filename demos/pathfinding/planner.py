@@ -25,8 +25,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from demos.pathfinding.level import TILE, Level
-from demos.pathfinding.search import (
+from framealloc_engine import RetentionPolicy, ScratchPool, SmartAlloc, SpeculationFailed
+
+from .level import TILE, Level
+from .search import (
     FOUND,
     UNREACHABLE,
     NodeArrays,
@@ -35,7 +37,6 @@ from demos.pathfinding.search import (
     leading_clear,
     smooth,
 )
-from framealloc_engine import RetentionPolicy, ScratchPool, SmartAlloc, SpeculationFailed
 
 __all__ = ["PlanTemps", "Planner", "Request"]
 

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from demos._harness import DemoOptions, demo_main
-from demos.streaming.camera import Camera, move_camera
-from demos.streaming.render import Canvas, Hud, draw_hud, draw_world
-from demos.streaming.streamer import (
+from framealloc_engine.app import App, Update, chain, system
+from framealloc_engine.bridge import AllocResource
+
+from .._harness import DemoOptions, demo_main
+from .camera import Camera, move_camera
+from .render import Canvas, Hud, draw_hud, draw_world
+from .streamer import (
     ChunkStreamer,
     StreamingSettings,
     load_chunks,
     plan_chunks,
 )
-from demos.streaming.world import WorldAssets, load_world
-from framealloc_engine.app import App, Update, chain, system
-from framealloc_engine.bridge import AllocResource
+from .world import WorldAssets, load_world
 
 __all__ = ["NAME", "SIZE", "build", "details", "main"]
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import pygame
 
-from demos.streaming.world import CHUNK_PX
 from framealloc_engine.app import Res, ResMut, Time
 from framealloc_pygame import Input
+
+from .world import CHUNK_PX
 
 __all__ = ["ORBIT_PERIOD", "PAN_SPEED", "Camera", "move_camera"]
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
-from demos.streaming.camera import Camera
-from demos.streaming.streamer import LOADING, QUEUED, READY, ChunkStreamer
-from demos.streaming.world import CHUNK_PX, ENTRY_BYTES, MAP_BYTES, WorldAssets
 from framealloc_engine import SmartAlloc
 from framealloc_engine.app import Res, ResMut
 from framealloc_pygame import Screen
+
+from .camera import Camera
+from .streamer import LOADING, QUEUED, READY, ChunkStreamer
+from .world import CHUNK_PX, ENTRY_BYTES, MAP_BYTES, WorldAssets
 
 __all__ = [
     "MINIMAP_SCALE",

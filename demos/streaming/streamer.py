@@ -31,18 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demos.streaming.camera import Camera
-from demos.streaming.world import (
-    CHUNK_PX,
-    CHUNK_TILES,
-    ENTRY_BYTES,
-    MAP_BYTES,
-    ROW_BYTES,
-    TILE_PX,
-    WorldAssets,
-    write_texture_rows,
-    write_tile_map,
-)
 from framealloc_engine import (
     SmartAlloc,
     StreamBudgetError,
@@ -53,6 +41,19 @@ from framealloc_engine import (
 )
 from framealloc_engine.app import Res, ResMut
 from framealloc_engine.bridge import AllocResource
+
+from .camera import Camera
+from .world import (
+    CHUNK_PX,
+    CHUNK_TILES,
+    ENTRY_BYTES,
+    MAP_BYTES,
+    ROW_BYTES,
+    TILE_PX,
+    WorldAssets,
+    write_texture_rows,
+    write_tile_map,
+)
 
 __all__ = [
     "EMPTY",

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
-from demos.assets import asset_path, load_json
 from framealloc_engine import SmartAlloc
+
+from ..assets import asset_path, load_json
 
 __all__ = [
     "CHUNK_PX",

@@ -17,15 +17,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from demos._harness import DemoOptions, demo_main
-from demos.assets import load_json
-from demos.workers.links import BarrierProbe, Links, ThreadLedger
-from demos.workers.render import PANEL_W, ArenaCanvas, PanelState, draw_agents, draw_panel
-from demos.workers.state import ArenaConfig, Bodies, Brains
-from demos.workers.systems import DT, ai_system, physics_system
 from framealloc_engine import MIB, BudgetExceededPolicy, ThreadBudgetConfig
 from framealloc_engine.app import App, ExecutorSettings, Update, system
 from framealloc_engine.bridge import AllocResource
+
+from .._harness import DemoOptions, demo_main
+from ..assets import load_json
+from .links import BarrierProbe, Links, ThreadLedger
+from .render import PANEL_W, ArenaCanvas, PanelState, draw_agents, draw_panel
+from .state import ArenaConfig, Bodies, Brains
+from .systems import DT, ai_system, physics_system
 
 __all__ = ["ARENA_ORIGIN", "BUDGET", "NAME", "SIZE", "build", "details", "main"]
 

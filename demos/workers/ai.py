@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from demos.workers.state import BLOCK, ArenaConfig, Brains, SimConstants, diagonal
 from framealloc_engine import SmartAlloc
+
+from .state import BLOCK, ArenaConfig, Brains, SimConstants, diagonal
 
 __all__ = ["ai_step"]
 

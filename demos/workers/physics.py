@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from demos.workers.state import BLOCK, ArenaConfig, Bodies, diagonal
 from framealloc_engine import SmartAlloc
+
+from .state import BLOCK, ArenaConfig, Bodies, diagonal
 
 __all__ = ["physics_step"]
 

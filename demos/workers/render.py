@@ -12,15 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
-from demos.assets import asset_path
-from demos.workers.consts import ConstantPool
-from demos.workers.links import BarrierProbe, Links, ThreadLedger
-from demos.workers.state import ArenaConfig, Bodies, Brains
-from demos.workers.systems import AI, PHYSICS
 from framealloc_engine import SmartAlloc
 from framealloc_engine.app import Res, ResMut, Time
 from framealloc_engine.bridge import AllocResource
 from framealloc_pygame import Screen
+
+from ..assets import asset_path
+from .consts import ConstantPool
+from .links import BarrierProbe, Links, ThreadLedger
+from .state import ArenaConfig, Bodies, Brains
+from .systems import AI, PHYSICS
 
 __all__ = ["PANEL_W", "ArenaCanvas", "PanelState", "draw_agents", "draw_panel"]
 

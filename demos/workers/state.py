@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from demos.workers.consts import ConstantPool
 from framealloc_engine import SmartAlloc
+
+from .consts import ConstantPool
 
 __all__ = ["BLOCK", "ArenaConfig", "Bodies", "Brains", "SimConstants", "diagonal"]
 

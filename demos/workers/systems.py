@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from demos.workers.ai import ai_step
-from demos.workers.links import Links, ThreadLedger
-from demos.workers.physics import physics_step
-from demos.workers.state import ArenaConfig, Bodies, Brains
 from framealloc_engine import tags
 from framealloc_engine.app import Res, ResMut, Time
 from framealloc_engine.bridge import AllocResource
+
+from .ai import ai_step
+from .links import Links, ThreadLedger
+from .physics import physics_step
+from .state import ArenaConfig, Bodies, Brains
 
 __all__ = ["AI", "DT", "PHYSICS", "ai_system", "physics_system"]
 

@@ -11,10 +11,13 @@ Example::
     from framealloc_overlay import OverlayPlugin
 
     App().add_plugins(SmartAllocPlugin.default(), PygamePlugin((800, 450)), OverlayPlugin())
+
+Without an App, :class:`Overlay` draws the same panel from a loop of your own.
 """
 
 from __future__ import annotations
 
+from framealloc_overlay.frame import Overlay, new_overlay_state, overlay_frame
 from framealloc_overlay.graph import StackedGraph
 from framealloc_overlay.history import KINDS, MemoryHistory, SeriesRing
 from framealloc_overlay.panel import OverlayState, draw_panel, refresh_text
@@ -24,6 +27,7 @@ from framealloc_overlay.text import TextCache, format_bytes
 __all__ = [
     "KINDS",
     "MemoryHistory",
+    "Overlay",
     "OverlayPlugin",
     "OverlaySet",
     "OverlayState",
@@ -32,6 +36,8 @@ __all__ = [
     "TextCache",
     "draw_panel",
     "format_bytes",
+    "new_overlay_state",
+    "overlay_frame",
     "refresh_text",
     "update_overlay",
 ]

@@ -14,7 +14,8 @@ import threading
 
 import numpy as np
 
-from framealloc_engine.monitoring.hooks import DiagnosticsHooks, FrameEnd, MemoryGraphData
+from framealloc_engine.lifecycle import FrameEnd
+from framealloc_engine.monitoring import DiagnosticsHooks, MemoryGraphData
 
 __all__ = ["KINDS", "MemoryHistory", "SeriesRing"]
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
-from framealloc_engine import SmartAlloc
+from framealloc_engine import DiagnosticKind, SmartAlloc
 from framealloc_engine.bridge import AllocResource
-from framealloc_engine.diagnostics.codes import DiagnosticKind
-from framealloc_engine.monitoring.hooks import DiagnosticsHooks
+from framealloc_engine.monitoring import DiagnosticsHooks
 from framealloc_overlay.graph import StackedGraph
 from framealloc_overlay.history import MemoryHistory, SeriesRing
 from framealloc_overlay.text import TextCache, format_bytes

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pygame
 
-from framealloc_engine import tags
-from framealloc_engine.app import Last, Res, ResMut, SystemSet, Time, system
-from framealloc_engine.app.plugin import Plugin
+from framealloc_engine import PluginMissingError
+from framealloc_engine.app import Last, Plugin, Res, ResMut, SystemSet, Time, system
 from framealloc_engine.bridge import AllocResource
-from framealloc_engine.errors import PluginMissingError
-from framealloc_engine.monitoring.hooks import DiagnosticsHooks
-from framealloc_overlay.history import MemoryHistory
-from framealloc_overlay.panel import OverlayState, draw_panel, refresh_text
+from framealloc_engine.monitoring import DiagnosticsHooks
+from framealloc_overlay.frame import new_overlay_state, overlay_frame
+from framealloc_overlay.panel import OverlayState
 from framealloc_pygame import FrameClock, Input, Screen
 
 if TYPE_CHECKING:
@@ -50,25 +47,15 @@ def update_overlay(
 ) -> None:
     """Toggle on the key, record this frame, and draw the panel when visible."""
     overlay = state.value
-    if overlay.key in keys.value.just_pressed:
-        overlay.visible = not overlay.visible
-        overlay.countdown = 0
-    overlay.record_frame_time(time.real.delta)
-    if not overlay.visible:
-        overlay.history.consume()
-        return
-    if overlay.hooks is None:
-        overlay.attach(alloc.alloc)
-    overlay.history.consume()
     clock = overlay.clock
-    if clock is not None:
-        overlay.fps = clock.fps
-    with alloc.phase_scope("overlay"), alloc.with_tag(tags.UI):
-        if overlay.countdown <= 0:
-            overlay.countdown = overlay.refresh
-            refresh_text(overlay, alloc)
-        overlay.countdown -= 1
-        draw_panel(screen.value.surface, overlay, alloc)
+    overlay_frame(
+        overlay,
+        alloc,
+        screen.value.surface,
+        time.real.delta,
+        toggle=overlay.key in keys.value.just_pressed,
+        fps=clock.fps if clock is not None else None,
+    )
 
 
 class OverlayPlugin(Plugin):
@@ -101,8 +88,7 @@ class OverlayPlugin(Plugin):
         behaviour_every: int = 60,
         max_series: int = 6,
     ) -> None:
-        if refresh < 1 or behaviour_every < 1:
-            raise ValueError("refresh and behaviour_every must be at least 1 frame")
+        new_overlay_state(refresh=refresh, behaviour_every=behaviour_every)  # validates
         self.visible = visible
         self.key = key
         self.history = history
@@ -114,13 +100,13 @@ class OverlayPlugin(Plugin):
     def build(self, app: App) -> None:
         """Insert the overlay state and add the overlay system to ``Last``."""
         app.insert_resource(
-            OverlayState(
+            new_overlay_state(
                 visible=self.visible,
                 key=self.key,
-                history=MemoryHistory(self.history, self.max_series),
+                history=self.history,
                 refresh=self.refresh,
                 behaviour_every=self.behaviour_every,
-                frame_us=np.zeros((1, self.history), np.int64),
+                max_series=self.max_series,
             )
         )
         app.add_systems(Last, system(update_overlay).in_set(OverlaySet).on_main_thread())

@@ -5,7 +5,9 @@ Example::
     App().add_plugins(SmartAllocPlugin.default(), PygamePlugin(size=(640, 360))) \\
         .add_systems(Update, draw).run()
 
-* ``finish``: ``pygame.init()``, opens the window, inserts :class:`Screen`.
+* ``finish``: initialises pygame's display and font modules (not the mixer: audio is left
+  to games that play sound, so a machine without a sound card stays quiet), opens the
+  window, inserts :class:`Screen`.
 * ``First`` (main thread): pumps pygame events into ``PygameEvent`` app events and
   :class:`Input`; a window close (``QUIT``) sends ``AppExit``; clears the screen if
   ``clear_color`` is set.
@@ -21,17 +23,24 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from framealloc_engine.app.events import AppExit, EventWriter
-from framealloc_engine.app.params import Res, ResMut
-from framealloc_engine.app.plugin import Plugin
-from framealloc_engine.app.schedule import First, Last, ScheduleLabel
-from framealloc_engine.app.system import chain, system
+from framealloc_engine.app import (
+    AppExit,
+    EventWriter,
+    First,
+    Last,
+    Plugin,
+    Res,
+    ResMut,
+    ScheduleLabel,
+    chain,
+    system,
+)
 from framealloc_pygame.resources import FrameClock, Input, PygameEvent, Screen
 
 if TYPE_CHECKING:
-    from framealloc_engine.app.app import App
+    from framealloc_engine.app import App
 
-__all__ = ["PresentFrame", "PygamePlugin", "ClearColor"]
+__all__ = ["ClearColor", "PresentFrame", "PygamePlugin", "init_display"]
 
 PresentFrame = ScheduleLabel("PresentFrame")
 """Runs after ``Last``: presents the frame (``pygame.display.flip``)."""
@@ -65,6 +74,17 @@ def clear_screen(screen: Res[Screen], color: Res[ClearColor]) -> None:
 def present(screen: Res[Screen]) -> None:
     """Show the frame."""
     pygame.display.flip()
+
+
+def init_display() -> None:
+    """Initialise what a window needs: pygame's display and font modules.
+
+    Not ``pygame.init()``: that also opens the audio device, and on a machine without a
+    sound card SDL's ALSA backend prints a screenful of errors. A game that plays sound
+    calls ``pygame.mixer.init()`` itself.
+    """
+    pygame.display.init()
+    pygame.font.init()
 
 
 class PygamePlugin(Plugin):
@@ -115,7 +135,7 @@ class PygamePlugin(Plugin):
 
     def finish(self, app: App) -> None:
         """Open the window (on the calling, main, thread)."""
-        pygame.init()
+        init_display()
         surface = pygame.display.set_mode(self.size, self.flags, vsync=int(self.vsync))
         pygame.display.set_caption(self.title)
         app.insert_resource(Screen(surface))

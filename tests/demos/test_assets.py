@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,12 @@ ASSETS = ROOT / "assets"
 def test_assets_are_found_next_to_the_demos_package() -> None:
     path = assets.asset_path("particles", "palette.png")
     assert path == ASSETS / "particles" / "palette.png"
-    assert assets.asset_roots()[-2] == ASSETS
-    assert assets.asset_roots()[-1] == Path(sys.prefix) / "share" / "framealloc-engine" / "assets"
+    roots = assets.asset_roots()
+    installed = Path(sys.prefix) / "share" / "framealloc-engine" / "assets"
+    assert roots[0] == ASSETS  # FRAMEALLOC_ASSETS unset: the clone first
+    assert roots[1] == installed  # then the wheel's data files (a venv or system install)
+    user = Path(sysconfig.get_path("data", sysconfig.get_preferred_scheme("user")))
+    assert roots[-1] == user / "share" / "framealloc-engine" / "assets"  # pip install --user
 
 
 def test_env_var_roots_come_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
