@@ -34,10 +34,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
-from framealloc_engine.allocators.layout import Layout, layout_of
+from framealloc_engine.allocators.layout import Layout, exact_shape, layout_of
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError, LateWriteError
 
-__all__ = ["ArenaCheckpoint", "FrameArena", "exact_shape"]
+__all__ = ["ArenaCheckpoint", "FrameArena"]
 
 #: ``_k`` while no frame is active: larger than any cache, so every request takes the slow
 #: path, which raises FA001.
@@ -63,18 +63,6 @@ def _baseline() -> int:
 
 
 _BASE = _baseline()
-
-
-def exact_shape(shape: object) -> bool:
-    """Whether ``shape`` is an ``int`` or a tuple of ``int`` (no float, bool or subclass)."""
-    if shape.__class__ is int:
-        return True
-    if shape.__class__ is not tuple:
-        return False
-    for dim in shape:  # noqa: SIM110 - a plain loop: no generator object per call
-        if dim.__class__ is not int:
-            return False
-    return True
 
 
 class ArenaCheckpoint:

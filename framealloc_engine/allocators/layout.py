@@ -16,9 +16,11 @@ from framealloc_engine.errors import AllocationSizeError, AllocationTypeError
 
 __all__ = [
     "LAYOUTS",
+    "MAX_DIMS",
     "DTypeSpec",
     "Layout",
     "ShapeSpec",
+    "exact_shape",
     "layout_of",
     "normalize_dtype",
     "normalize_shape",
@@ -28,6 +30,18 @@ DTypeSpec: TypeAlias = Any  # anything np.dtype() accepts
 ShapeSpec: TypeAlias = int | tuple[int, ...] | list[int]
 
 _MIN_ALIGN = 16
+
+
+def _max_dims() -> int:
+    try:
+        np.empty((1,) * 64, np.uint8)
+    except ValueError:
+        return 32  # numpy 1.x
+    return 64
+
+
+#: The most dimensions a numpy array may have (64 in numpy 2, 32 in numpy 1).
+MAX_DIMS = _max_dims()
 _CACHE_LIMIT = 4096
 
 
@@ -111,7 +125,24 @@ def normalize_shape(shape: object) -> tuple[int, ...]:
             f"shape {shape!r} has a negative dimension",
             help="every dimension must be >= 0",
         )
+    if len(dims) > MAX_DIMS:
+        raise AllocationSizeError(
+            f"shape has {len(dims)} dimensions; numpy arrays have at most {MAX_DIMS}",
+            help="reshape the data to fewer dimensions",
+        )
     return dims
+
+
+def exact_shape(shape: object) -> bool:
+    """Whether ``shape`` is an ``int`` or a tuple of ``int`` (no float, bool or subclass)."""
+    if shape.__class__ is int:
+        return True
+    if shape.__class__ is not tuple:
+        return False
+    for dim in shape:  # noqa: SIM110 - a plain loop: no generator object per call
+        if dim.__class__ is not int:
+            return False
+    return True
 
 
 def _exact_ints(shape: object) -> bool:

@@ -5,11 +5,25 @@ dict pop and a list append. A free from another thread goes to the owner's defer
 (``collections.deque``: appends are atomic) and is applied at the owner's next
 ``begin_frame`` or pool miss. The live-allocation table is shared by every thread and keyed by
 ``id(array)``; each entry holds the array, so an id is never reused while the entry exists.
+
+**A freed block is handed out again only when nothing references its last array.** Each
+array is built over a ``memoryview`` of its block, so it is the ``.base`` of every array
+derived from it and its reference count counts them all. A block whose last array is still
+referenced (kept past ``pool_free``, directly or through a slice) is *held*: set aside and
+checked again at the next pool miss, never given to a new owner while referenced. So a late
+write through a kept reference never reaches another allocation, and a stale ``pool_free``
+of a kept array raises ``DoubleFreeError`` (its block was not reused).
+
+Debug mode poisons freed blocks with 0xCD, freezes the freed array, keeps the block out of
+use for ``quarantine_frames`` of the owner's frames and verifies the poison before reusing
+it (a late write raises ``LateWriteError`` naming where the block was allocated).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections import deque
 from collections.abc import Callable
 from operator import mul
@@ -18,15 +32,35 @@ from typing import Any, Protocol
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, data_address
-from framealloc_engine.allocators.layout import Layout, layout_of
+from framealloc_engine.allocators.layout import Layout, exact_shape, layout_of
 from framealloc_engine.allocators.slab import Block, SlabRegistry
 from framealloc_engine.errors import (
     AllocationSizeError,
     DoubleFreeError,
     InvalidFreeError,
+    LateWriteError,
 )
 
 __all__ = ["DeferredPolicy", "LocalPools"]
+
+_getrefcount = sys.getrefcount
+_frombuffer = np.frombuffer
+
+
+def _unreferenced_base() -> int:
+    """References a block's last array has when nothing but its block holds it, seen from
+    inside ``_held`` (measured: the count differs between Python versions)."""
+    probe = Block(np.zeros(16, np.uint8), 0, 16, 0)
+    probe.view = probe.flat = np.frombuffer(probe.page.data, np.uint8)
+    return _references(probe)
+
+
+def _references(block: Block) -> int:
+    view = block.view
+    return _getrefcount(view)
+
+
+_BASE = _unreferenced_base()
 
 
 class DeferredPolicy(Protocol):
@@ -71,7 +105,9 @@ class LocalPools:
 
     __slots__ = (
         "_class_of",
+        "_frame",
         "_free",
+        "_held",
         "_layouts",
         "_live",
         "_registry",
@@ -83,17 +119,30 @@ class LocalPools:
         "deferred_sent",
         "free_counts",
         "overflow",
+        "quarantine",
+        "quarantine_frames",
         "refills",
         "size_classes",
         "thread_id",
     )
 
     def __init__(
-        self, registry: SlabRegistry, live: dict[int, Block], *, debug: bool = False
+        self,
+        registry: SlabRegistry,
+        live: dict[int, Block],
+        *,
+        debug: bool = False,
+        quarantine_frames: int = 2,
     ) -> None:
         self._registry = registry
         self._live = live
         self.debug = debug
+        self.quarantine_frames = quarantine_frames
+        #: Blocks whose last array is still referenced: reusable once it is not.
+        self._held: list[Block] = []
+        #: Debug mode: (owner frame it may be reused at, block), oldest first.
+        self.quarantine: deque[tuple[int, Block]] = deque()
+        self._frame = 0
         self.size_classes = registry.size_classes
         n = len(self.size_classes)
         self._free: list[list[Block]] = [[] for _ in range(n)]
@@ -128,24 +177,93 @@ class LocalPools:
         Raises:
             AllocationSizeError: (FA004) larger than the largest size class.
         """
-        try:
-            layout, class_index = self._layouts[(dtype, shape)]
-        except (KeyError, TypeError):
+        # Only exact shapes may use the layout cache (4.0 == 4): validation never depends on
+        # what was asked before.
+        if shape.__class__ is int or shape == () or exact_shape(shape):
+            try:
+                layout, class_index = self._layouts[(dtype, shape)]
+            except (KeyError, TypeError):
+                layout, class_index = self._resolve(dtype, shape)
+        else:
             layout, class_index = self._resolve(dtype, shape)
         try:
             block = self._free[class_index].pop()
         except IndexError:
             block = self._refill(class_index)
+        last = block.view
+        # Unreferenced: the block's attributes, ``last`` and the call's argument (_BASE); an
+        # N-d array's 1-d base also has its view's reference instead of ``last``.
+        if last is not None and (
+            _getrefcount(last) > _BASE
+            or (block.flat is not last and _getrefcount(block.flat) > _BASE - 1)
+        ):
+            block = self._unheld(class_index, block)
+            last = block.view
         if block.layout is layout:  # the block's last array has this layout: reuse it
-            view: np.ndarray = block.view  # type: ignore[assignment]  # set with layout
+            view: np.ndarray = last  # type: ignore[assignment]  # set with layout
         else:  # (debug mode never records a layout, so it always builds a fresh array)
-            view = np.ndarray(layout.ndshape, layout.dtype, block.page, block.offset)
-            if not self.debug:
-                block.view = view
-                block.layout = layout
+            view = self._array(block, layout)
+        del last
         self._live[id(view)] = block
         self.alloc_counts[class_index] += 1
         return view
+
+    def _array(self, block: Block, layout: Layout) -> np.ndarray:
+        """A new array of ``layout`` over ``block``: its own collapse point (see above)."""
+        dt = layout.dtype
+        count = layout.nbytes // dt.itemsize if dt.itemsize else 0
+        flat = _frombuffer(block.memory(), dt, count)
+        shape = layout.shape if dt.subdtype is None else layout.shape + dt.subdtype[1]
+        view = flat if flat.shape == shape else flat.reshape(shape)
+        block.view = view
+        block.flat = flat
+        if self.debug:
+            block.site = traceback.extract_stack(limit=12)[:-3]
+        else:
+            block.layout = layout
+        return view
+
+    def _unheld(self, class_index: int, block: Block) -> Block:
+        """``block``'s last array is still referenced: set it aside and take another."""
+        self._held.append(block)
+        free = self._free[class_index]
+        while True:
+            try:
+                candidate = free.pop()
+            except IndexError:
+                candidate = self._refill(class_index)
+            if not self._referenced(candidate):
+                return candidate
+            self._held.append(candidate)
+
+    @staticmethod
+    def _referenced(block: Block) -> bool:
+        """Whether anything but ``block`` references its last array (or arrays derived)."""
+        view = block.view
+        if view is None:
+            return False
+        flat = block.flat
+        # as in ``alloc``: the block's attributes, the local name and the call's argument
+        return _getrefcount(view) > _BASE or (flat is not view and _getrefcount(flat) > _BASE)
+
+    def _recheck_held(self) -> None:
+        """Return held blocks whose last array is no longer referenced to the free lists."""
+        held = self._held
+        if not held:
+            return
+        still = []
+        free = self._free
+        for block in held:
+            if self._referenced(block):
+                still.append(block)
+            else:
+                free[block.class_index].append(block)
+        self._held = still
+
+    @property
+    def held_count(self) -> int:
+        """Freed blocks set aside because their last array is still referenced."""
+        return len(self._held)
 
     def _resolve(self, dtype: Any, shape: Any) -> tuple[Layout, int]:
         layout = layout_of(dtype, shape)
@@ -168,6 +286,16 @@ class LocalPools:
         return entry
 
     def _refill(self, class_index: int) -> Block:
+        if self._held:
+            self._recheck_held()
+            free = self._free[class_index]
+            if free:
+                return free.pop()
+        if self.quarantine:
+            self._leave_quarantine(force=True)
+            free = self._free[class_index]
+            if free:
+                return free.pop()
         if self.deferred and (self.control is None or self.control.drains_on_miss):
             self.process_deferred()
             free = self._free[class_index]
@@ -198,17 +326,56 @@ class LocalPools:
         class_index = block.class_index
         self.free_counts[class_index] += 1
         if self.debug:
-            array.flags.writeable = False
-            block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
-        self._free[class_index].append(block)
+            self._poison(array, block)
+            self.quarantine.append((self._frame + self.quarantine_frames, block))
+        else:
+            self._free[class_index].append(block)
         return block.size
+
+    @staticmethod
+    def _poison(array: np.ndarray, block: Block) -> None:
+        array.flags.writeable = False
+        block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
+
+    def frame_begun(self) -> None:
+        """The owning thread began a frame: debug quarantine ages by one frame."""
+        self._frame += 1
+        if self.quarantine:
+            self._leave_quarantine(force=False)
+
+    def _leave_quarantine(self, *, force: bool) -> None:
+        """Verify and free quarantined blocks whose time is up (all of them with ``force``:
+        a pool miss takes them before reserving new memory)."""
+        quarantine = self.quarantine
+        frame = self._frame
+        while quarantine and (force or quarantine[0][0] <= frame):
+            _, block = quarantine.popleft()
+            self._verify_poison(block)
+            self._free[block.class_index].append(block)
+
+    @staticmethod
+    def _verify_poison(block: Block) -> None:
+        region = block.page[block.offset : block.offset + block.size]
+        bad = np.flatnonzero(region != POISON_BYTE)
+        if not bad.size:
+            return
+        region.fill(POISON_BYTE)  # report once
+        stack = block.site or []
+        frame = stack[-1] if stack else None
+        where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"
+        raise LateWriteError(
+            f"pool memory written after it was freed: {bad.size} byte(s) of a "
+            f"{block.size}-byte block changed while quarantined",
+            note=f"the block was allocated at {where}; traceback of the allocation:\n"
+            + "".join(traceback.format_list(stack)),
+            help="do not use a pool array after pool_free() (or its PoolBox after close())",
+        )
 
     def _release(self, array: np.ndarray, block: Block) -> None:
         self.free_counts[block.class_index] += 1
         self.deferred_sent += 1
         if self.debug:
-            array.flags.writeable = False
-            block.page[block.offset : block.offset + block.size].fill(POISON_BYTE)
+            self._poison(array, block)
 
     def _free_foreign(self, array: np.ndarray, block: Block) -> int:
         owner = block.owner
@@ -262,7 +429,10 @@ class LocalPools:
                 block = deferred.popleft()
             except IndexError:
                 break
-            free[block.class_index].append(block)
+            if self.debug:
+                self.quarantine.append((self._frame + self.quarantine_frames, block))
+            else:
+                free[block.class_index].append(block)
             nbytes += block.size
             done += 1
         self.deferred_applied += done
@@ -292,7 +462,9 @@ class LocalPools:
         """The owning thread has exited: hand every free and queued block back."""
         self.alive = False
         self.process_deferred()
-        blocks = [b for free in self._free for b in free]
+        self._leave_quarantine(force=True)
+        blocks = [b for free in self._free for b in free] + self._held
+        self._held = []
         for free in self._free:
             free.clear()
         self._registry.give_back(blocks)

@@ -30,7 +30,9 @@ class Block:
     last array built over the block so a repeat request of the same layout reuses it.
     """
 
-    __slots__ = ("class_index", "layout", "offset", "owner", "page", "size", "view")
+    __slots__ = (
+        "class_index", "flat", "layout", "offset", "owner", "page", "site", "size", "view",
+    )  # fmt: skip
 
     def __init__(self, page: np.ndarray, offset: int, size: int, class_index: int) -> None:
         self.page = page
@@ -39,7 +41,16 @@ class Block:
         self.class_index = class_index
         self.owner: Any = None
         self.layout: object = None
+        #: The last array built over the block, and the 1-d array it reshapes (the same
+        #: object for a 1-d array): what proves nothing references the block any more.
         self.view: np.ndarray | None = None
+        self.flat: np.ndarray | None = None
+        #: Debug mode: the allocation's stack.
+        self.site: list[Any] | None = None
+
+    def memory(self) -> memoryview:
+        """The block's bytes as a writable ``memoryview``."""
+        return self.page.data[self.offset : self.offset + self.size]
 
 
 class SlabRegistry:

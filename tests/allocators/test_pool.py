@@ -63,12 +63,29 @@ def test_blocks_are_disjoint_and_reused_lifo() -> None:
         array[:] = i
     for i, array in enumerate(arrays):
         assert (array == i).all()
-    last = arrays[-1]
+    del array  # the loop variable still references the last array
+    last = arrays.pop()
+    last_id = id(last)
     pools.free(last)
+    del last
     again = pools.alloc(np.float32, 4)
-    assert again is last  # same block, same layout: the array object is reused
+    assert id(again) == last_id  # same block, same layout, nobody holds it: reused
     different = pools.alloc(np.int32, 4)
     assert different.dtype == np.int32
+
+
+def test_a_block_whose_array_is_still_held_is_not_reused() -> None:
+    pools = LocalPools(_registry(), {})
+    kept = pools.alloc(np.float32, 4)
+    pools.free(kept)
+    fresh = pools.alloc(np.float32, 4)
+    assert fresh is not kept
+    assert not np.shares_memory(fresh, kept)
+    assert pools.held_count == 1
+    with pytest.raises(DoubleFreeError):  # the stale free never frees the new owner's block
+        pools.free(kept)
+    del kept
+    pools.free(fresh)
 
 
 def test_bad_frees() -> None:

@@ -138,6 +138,7 @@ def test_process_immediately_hands_blocks_to_the_registry() -> None:
     alloc = _alloc(DeferredConfig.bounded(2))
     arrays = [alloc.pool_alloc(np.uint8, 16) for _ in range(3)]
     assert _free_all(alloc, arrays) == []
+    arrays.clear()  # freed arrays still referenced would keep their blocks out of reuse
     stats = alloc.deferred_stats()
     assert (stats.processed_immediately, stats.pending, stats.full_events) == (3, 0, 1)
     class_index = 0
