@@ -406,10 +406,22 @@ def draw(
         screen.value.surface.blit(canvas, (0, 0))
 
 
-def compact_handles(alloc: AllocResource, frames: Local[int]) -> None:
-    """Every half second, move a few handle blocks to close the gaps freed chunks left."""
+def compact_handles(
+    alloc: AllocResource,
+    frames: Local[int],
+    pools: Res[BulletPools],
+    director: Res[WaveDirector],
+) -> None:
+    """Every half second, move a few handle blocks to close the gaps freed chunks left.
+
+    The pools and waves drop their cached field views first: a block whose views are still
+    referenced never moves (a write through them would land where another block goes).
+    """
     frames.value += 1
     if frames.value % 30 == 0:
+        for pool in pools.value.all:
+            pool.forget_views()
+        director.value.forget_views()
         alloc.handles().defragment(max_moves=4)
 
 

@@ -118,7 +118,7 @@ class BulletPool:
         self.chunks: list[Handle] = []
         self.live: list[int] = []
         self.idle: list[int] = []
-        self._fields: list[ChunkFields] = []
+        self._fields: list[ChunkFields | None] = []
         self.spawned = 0
         self.chunks_allocated = 0
         self.chunks_freed = 0
@@ -147,9 +147,14 @@ class BulletPool:
         """Field views of chunk ``index`` (re-split only when defragment moved it)."""
         block = self.handles.resolve(self.chunks[index])
         cached = self._fields[index]
-        if cached.block is not block:
+        if cached is None or cached.block is not block:
             cached = self._fields[index] = self._split(block)
         return cached
+
+    def forget_views(self) -> None:
+        """Drop the cached field views: a block whose views are referenced never moves, so
+        call this before ``defragment`` (the next ``fields`` call re-splits)."""
+        self._fields = [None] * len(self._fields)
 
     def release_idle(self) -> int:
         """Free chunks that stayed empty for ``idle_frames`` frames; returns how many."""
@@ -216,7 +221,7 @@ class BulletPool:
         while done < total:
             index = self._new_chunk()
             take = min(CHUNK, total - done)
-            chunk = self._fields[index]
+            chunk = self.fields(index)
             chunk.pos[:take] = pos[done : done + take]
             chunk.vel[:take] = vel[done : done + take]
             chunk.sprite[:take] = sprite[done : done + take]

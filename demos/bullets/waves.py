@@ -138,6 +138,10 @@ class Wave:
             )
         return cached
 
+    def forget_views(self) -> None:
+        """Drop the cached field views (before ``defragment``: referenced blocks stay put)."""
+        self._fields = None
+
 
 class WaveDirector:
     """Runs the game in rounds: each round sends one wave of every pattern, a few seconds
@@ -176,6 +180,11 @@ class WaveDirector:
         self.spawned = 0
         self.cleared = 0
         self.escaped = 0
+
+    def forget_views(self) -> None:
+        """Every wave drops its cached field views (before ``defragment``)."""
+        for wave in self.waves:
+            wave.forget_views()
 
     def update(self, dt: float) -> Wave | None:
         """Advance the clock; spawn and return a wave when one is due."""

@@ -174,6 +174,7 @@ class Planner:
                                     heat)
         budget = self._start_long_searches(budget)
         self._run_long_searches(alloc, temps, budget, heat)
+        self._recycle_scratch()
 
     def _straight_path(self, alloc: Any) -> np.ndarray | SpeculationFailed:
         """Speculation: the path is the straight line, if open ground all the way."""
@@ -259,9 +260,13 @@ class Planner:
                 continue
             search.release()
             del self.long[index]
+
+    def _recycle_scratch(self) -> None:
+        # Called once _run_long_searches has returned: none of its locals still references a
+        # finished search's node arrays (a referenced array keeps its bytes out of reuse).
         if not self.long and self.scratch.allocated:
             self.scratch.reset()  # every long search is done: recycle their memory at once
-            stats["scratch_resets"] += 1
+            self.stats["scratch_resets"] += 1
 
     def _give_up(self, agent: int) -> None:
         self.unreachable.append(agent)

@@ -21,7 +21,9 @@ from a list, which is atomic), so they stay close to a dict lookup.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -150,7 +152,7 @@ class HandleStats:
 class _Block:
     """Cold per-slot metadata (the hot path reads only ``_entries``)."""
 
-    __slots__ = ("align", "dtype", "handle", "nbytes", "offset", "pins", "shape", "size")
+    __slots__ = ("align", "dtype", "flat", "handle", "nbytes", "offset", "pins", "shape", "size")
 
     def __init__(
         self,
@@ -170,12 +172,20 @@ class _Block:
         self.dtype = dtype
         self.shape = shape
         self.pins = 0
+        #: The 1-d array under the block's view: it counts every array derived from it.
+        self.flat: NDArray[Any] | None = None
 
     @property
     def span(self) -> int:
         """Bytes the block occupies in the buffer."""
         return self.size
 
+
+# Each allocator numbers its slots' generations from its own base, so a handle of another
+# allocator never matches a slot here (it would take 2**40 reuses of one slot to get there).
+_GENERATION_BITS = 40
+_allocators = itertools.count()
+_getrefcount = sys.getrefcount
 
 # alloc() builds handles without re-validating fields it computed itself.
 _new_handle = object.__new__
@@ -230,6 +240,7 @@ class HandleAllocator:
         self._blocks: list[_Block | None] = []
         self._free_slots: list[int] = []
         self._lock = threading.RLock()
+        self._first_generation = next(_allocators) << _GENERATION_BITS
         self._callbacks: list[RelocationCallback] = []
         self._layouts: dict[
             tuple[object, object], tuple[np.dtype[Any], tuple[int, ...], int, int]
@@ -292,15 +303,18 @@ class HandleAllocator:
                 generation = self._generations[index]
             else:
                 index = len(self._entries)
-                generation = 0
+                generation = self._first_generation
                 self._entries.append((_FREE, _DEAD))
-                self._generations.append(0)
+                self._generations.append(generation)
                 self._blocks.append(None)
             handle = _new_handle(Handle)
             _set_field(handle, "index", index)
             _set_field(handle, "generation", generation)
-            view = region.view(offset, shp, dt)
-            self._blocks[index] = _Block(handle, offset, size, nbytes, align, dt, shp)
+            view, flat = region.view(offset, shp, dt, nbytes)
+            block = _Block(handle, offset, size, nbytes, align, dt, shp)
+            block.flat = flat
+            del flat
+            self._blocks[index] = block
             self._entries[index] = (generation, view)
             self._bytes_used += nbytes
             return handle
@@ -322,8 +336,12 @@ class HandleAllocator:
             index = handle.index
             old_view = self._entries[index][1]
             old_view.flags.writeable = False
-            self._region.release(block.offset, block.size)
+            del old_view
             self._entries[index] = (_FREE, _DEAD)
+            flat, block.flat = block.flat, None
+            # set aside, not reused, while a view (or a slice of one) is still referenced
+            self._region.release(block.offset, block.size, flat)
+            del flat
             self._generations[index] = handle.generation + 1
             self._blocks[index] = None
             self._free_slots.append(index)
@@ -453,18 +471,35 @@ class HandleAllocator:
         entries = self._entries
         live = [b for b in self._blocks if b is not None]
         moves: list[Relocation] = []
-        for block, old in region.compact(live, lambda b: not b.pins, max_moves):
+
+        def moved(block: _Block, old: int) -> NDArray[Any] | None:
             handle = block.handle
             stale = entries[handle.index][1]
             stale.flags.writeable = False
-            view = region.view(block.offset, block.shape, block.dtype)
+            old_flat = block.flat
+            view, block.flat = region.view(block.offset, block.shape, block.dtype, block.nbytes)
             entries[handle.index] = (handle.generation, view)
             moves.append(Relocation(handle, old, block.offset, block.nbytes))
+            return old_flat
+
+        region.compact(live, self._movable, max_moves, moved)
         self._relocations += len(moves)
         for fn in list(self._callbacks):
             for move in moves:
                 fn(move.handle, move.old_offset, move.new_offset)
         return moves
+
+    def _movable(self, block: _Block) -> bool:
+        """Unpinned, and no view of it (nor any array derived from one) is referenced: moving
+        it cannot leave a reader writing where another block will be."""
+        if block.pins:
+            return False
+        view = self._entries[block.handle.index][1]
+        flat = block.flat
+        if view is flat:  # entry tuple, block, two locals, the call's argument
+            return _getrefcount(view) <= 5
+        # the view: entry tuple, local, argument; its 1-d array: block, view, local, argument
+        return _getrefcount(view) <= 3 and _getrefcount(flat) <= 4
 
     # -- introspection ----------------------------------------------------------------------
 
@@ -544,7 +579,8 @@ class HandleAllocator:
             current = self._generations[index]
             live = self._blocks[index] is not None
             state = f"slot {index} is at generation {current} ({'live' if live else 'free'})"
-            if handle.generation < current:
+            ours = handle.generation >> _GENERATION_BITS == current >> _GENERATION_BITS
+            if ours and handle.generation < current:
                 why = "the block was freed (and the slot maybe reused)"
             else:
                 why = "this slot never issued that generation: the handle is from another allocator"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +44,8 @@ from framealloc_engine.errors import (
     StaleHandleError,
     StreamBudgetError,
 )
+
+_getrefcount = sys.getrefcount
 
 __all__ = [
     "STREAM_ALIGN",
@@ -330,7 +333,7 @@ class StreamingAllocator:
             entry = self._get(stream_id)
             self._expect(entry, StreamState.RESERVED, "begin_load")
             entry.state = StreamState.LOADING
-            view: NDArray[np.uint8] = self._region.view(entry.offset, (entry.size,), np.uint8)
+            view, _ = self._region.view(entry.offset, (entry.size,), np.uint8, entry.size)
             entry.view = view
             return view
 
@@ -572,9 +575,12 @@ class StreamingAllocator:
         if offset >= 0:
             return offset
         candidates = sorted(
-            (e for e in self._ready.values() if e.pins == 0 and e.priority < priority),
+            (
+                e for e in self._ready.values()
+                if e.pins == 0 and e.priority < priority and not self._referenced(e)
+            ),
             key=lambda e: (e.priority, e.tick),
-        )
+        )  # fmt: skip
         evictable = sum(e.block for e in candidates)
         if block > extents.capacity or extents.free_bytes + evictable < block:
             raise self._budget_error(size, block, priority, candidates)
@@ -593,6 +599,12 @@ class StreamingAllocator:
         # Only reachable when LOADING/pinned entries split the free space.
         raise self._budget_error(size, block, priority, [])
 
+    @staticmethod
+    def _referenced(entry: _Entry) -> bool:
+        """Whether the entry's view (or an array derived from it) is referenced outside."""
+        view = entry.view
+        return view is not None and _getrefcount(view) > 3  # entry, local, argument
+
     def _compact_and_allocate(self, block: int) -> int:
         """Slide unpinned RESERVED/READY entries down; LOADING and pinned ones stay."""
         self._compactions += 1
@@ -600,13 +612,21 @@ class StreamingAllocator:
         live = [e for e in self._entries.values() if e.state is not StreamState.EVICTED]
 
         def movable(e: _Entry) -> bool:
-            return e.pins == 0 and e.state is not StreamState.LOADING
+            # a view still referenced (a reader, a loader's slice) pins the entry in place:
+            # moving it would leave their writes where another entry will be
+            return not (e.pins or e.state is StreamState.LOADING or self._referenced(e))
 
-        for e, _old in region.compact(live, movable, None):
-            if e.view is not None:
-                view: NDArray[np.uint8] = region.view(e.offset, (e.size,), np.uint8)
-                view.flags.writeable = False
-                e.view = view
+        def moved(e: _Entry, old: int) -> NDArray[np.uint8] | None:
+            stale = e.view
+            if stale is None:
+                return None
+            stale.flags.writeable = False
+            view, _ = region.view(e.offset, (e.size,), np.uint8, e.size)
+            view.flags.writeable = False
+            e.view = view
+            return stale
+
+        region.compact(live, movable, None, moved)
         return region.place(block, STREAM_ALIGN)
 
     def _evict(self, entry: _Entry) -> None:
@@ -616,11 +636,15 @@ class StreamingAllocator:
         self._evicted_bytes += entry.block
 
     def _release(self, entry: _Entry) -> None:
-        self._region.release(entry.offset, entry.block)
+        view, entry.view = entry.view, None
+        if view is not None:
+            view.flags.writeable = False
+        # set aside, not reused, while the view (or a loader's slice of it) is referenced
+        self._region.release(entry.offset, entry.block, view)
+        del view
         self._ready.pop(entry.stream_id, None)
         self._requested -= entry.size
         entry.offset = -1
-        entry.view = None
 
     def _budget_error(
         self, size: int, block: int, priority: StreamPriority, candidates: list[_Entry]

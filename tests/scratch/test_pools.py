@@ -64,7 +64,11 @@ def test_scratch_memory_persists_across_frames_until_reset(alloc: SmartAlloc) ->
     assert pool.allocated == 0
     assert pool.generation == 1
     again = pool.alloc(PathNode, 1024)
-    assert np.shares_memory(again, nodes)
+    assert not np.shares_memory(again, nodes)  # ``nodes`` is still referenced: not reused
+    start = again.__array_interface__["data"][0]
+    del nodes, again
+    pool.reset()  # nothing references the pool's arrays: its buffer is reused
+    assert pool.alloc(PathNode, 1024).__array_interface__["data"][0] == start
 
 
 def test_scratch_pool_allocates_outside_frames_and_aligns(alloc: SmartAlloc) -> None:

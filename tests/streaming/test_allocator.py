@@ -242,6 +242,7 @@ def test_never_evicts_equal_priority_loading_or_pinned() -> None:
             s.reserve(64, HIGH)
         with pytest.raises(StreamStateError, match="pinned"):
             s.free(pinned)
+    del data  # a view still referenced keeps its entry in place (and out of eviction)
     assert [s.state(i) for i in (same, loading, pinned, reserved)] == [
         StreamState.READY,
         StreamState.LOADING,
