@@ -7,8 +7,9 @@ from pathlib import Path
 
 from framealloc_lint.analysis import ModuleAnalysis
 from framealloc_lint.config import LintConfig
-from framealloc_lint.runner import module_name_for
+from framealloc_lint.modules import module_name_for
 from framealloc_lint.scope import INJECTED, OWNED
+from framealloc_lint.sources import SourceError, read_source
 
 __all__ = ["describe"]
 
@@ -16,8 +17,8 @@ __all__ = ["describe"]
 def describe(path: Path, config: LintConfig) -> str:
     """A short report of allocators, systems, frames and workers found in ``path``."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (SyntaxError, ValueError, OSError, UnicodeDecodeError) as err:
+        tree = ast.parse(read_source(path), filename=str(path))
+    except (SyntaxError, ValueError, SourceError, RecursionError, MemoryError) as err:
         return f"fa show: {path}: cannot parse ({err})\n"
     module, is_package = module_name_for(path)
     analysis = ModuleAnalysis(tree, str(path), module, config, is_package)

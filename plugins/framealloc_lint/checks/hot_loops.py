@@ -1,4 +1,4 @@
-"""FA602 (allocation in a hot loop) and FA301 (allocation in an unbounded loop)."""
+"""FA602 (allocation in a hot loop) and FA606 (allocation in an unbounded loop)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
             ]
             if unbounded:
                 yield analysis.diagnostic(
-                    "FA301", call.node,
+                    "FA606", call.node,
                     f"`{call.method}` in a loop with no bound and no frame per iteration",
                     "nothing resets this memory while the loop runs; it grows until a budget "
                     "or the arena runs out",
