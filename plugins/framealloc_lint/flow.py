@@ -7,7 +7,7 @@ approximate across branches (both arms are walked in turn). It records facts; th
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from framealloc_lint.concurrency import (
@@ -209,7 +209,12 @@ class FlowWalker:
             self.values[name] = origin
 
     def _assign(self, target: ast.expr, value: ast.expr | None, augmented: bool = False) -> None:
-        origin = self.origin(value) if value is not None else None
+        if augmented:
+            # ``x += tmp`` adds the data in place (or builds a new object); only a container
+            # display (``items += [tmp]``) keeps a reference to the frame value itself.
+            origin = _contained(value, self.origin)
+        else:
+            origin = self.origin(value) if value is not None else None
         if isinstance(target, ast.Tuple | ast.List):
             pairs = value.elts if isinstance(value, ast.Tuple | ast.List) else []
             for i, elt in enumerate(target.elts):
@@ -225,7 +230,7 @@ class FlowWalker:
             elif not augmented:
                 self._bind_name(target.id, origin)
             return
-        if origin is not None:
+        if origin is not None and not copies_into(target):
             self._store_sink(target, origin, target)
 
     def _store_sink(self, target: ast.expr, origin: Origin, at: ast.AST) -> None:
@@ -451,6 +456,30 @@ def _walk(node: ast.AST) -> list[ast.AST]:
 def _method(node: ast.expr) -> str | None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr
+    return None
+
+
+def copies_into(target: ast.expr) -> bool:
+    """Whether assigning to ``target`` copies the value's elements instead of keeping it.
+
+    ``a[:] = v``, ``a[...] = v`` and ``a[1, :] = v`` write ``v``'s data into ``a``'s storage
+    (numpy arrays and lists alike); ``a[k] = v`` may keep ``v`` itself (a dict), so it does not
+    count as a copy.
+    """
+    if not isinstance(target, ast.Subscript):
+        return False
+    parts = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    return any(isinstance(p, ast.Slice) or _is_ellipsis(p) for p in parts)
+
+
+def _contained(
+    value: ast.expr | None, origin: Callable[[ast.expr], Origin | None]
+) -> Origin | None:
+    """The frame value a container display (``[tmp]``, ``{"k": tmp}``) holds, if any."""
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return _first(origin(e) for e in value.elts)
+    if isinstance(value, ast.Dict):
+        return _first(origin(v) for v in value.values)
     return None
 
 

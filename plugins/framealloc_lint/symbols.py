@@ -2,7 +2,11 @@
 
 Only imports are followed (``import framealloc_engine as fe``, ``from framealloc_engine import
 SmartAlloc as SA``, relative imports inside the package); a class that merely shares a name with
-the library's is not the library's.
+the library's is not the library's. Every namespace of the library counts: the root
+(``SmartAlloc``, ``AllocConfig``), ``framealloc_engine.app`` (``App``, ``Update``, ``Res``...),
+the allocator bridge ``framealloc_engine.bridge`` (``SmartAllocPlugin``, ``AllocResource``),
+``framealloc_engine.prelude`` (also as ``from framealloc_engine.prelude import *``) and any other
+submodule: an export is known by its name wherever in the package it is imported from.
 """
 
 from __future__ import annotations
@@ -81,6 +85,9 @@ class Imports:
                 for alias in node.names:
                     if alias.name != "*":
                         self.names[alias.asname or alias.name] = f"{base}.{alias.name}"
+                    elif base == LIBRARY or base.startswith(LIBRARY + "."):
+                        # ``from framealloc_engine.prelude import *``: the exports it can give
+                        self.names.update({name: f"{base}.{name}" for name in EXPORTS})
 
     def qualname(self, node: ast.expr) -> str | None:
         """Fully qualified name of a ``Name``/``Attribute`` chain rooted at an import."""
