@@ -28,7 +28,7 @@ from framealloc_lint.values import (
     classify_alloc,
 )
 
-__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink"]
+__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink", "Span", "copies_into"]
 
 _VIEW_METHODS = {"view", "reshape", "ravel", "transpose", "squeeze", "swapaxes", "astype_view"}
 _VIEW_ATTRS = {"T", "real", "imag", "flat", "mT"}
@@ -63,6 +63,15 @@ class Sink:
     detail: str
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where a block is (kept instead of the block's syntax tree, which may be large)."""
+
+    lineno: int
+    end_lineno: int
+    col_offset: int
+
+
 @dataclass
 class FlowResult:
     """Facts from one function (``fn``) or from module-level code (``fn`` is None)."""
@@ -71,12 +80,12 @@ class FlowResult:
     allocs: list[AllocEvent] = field(default_factory=list)
     sinks: list[Sink] = field(default_factory=list)
     frame_ops: list[tuple[str, ast.AST]] = field(default_factory=list)
-    calls: list[tuple[FunctionInfo, ast.Call, bool]] = field(default_factory=list)
+    calls: list[tuple[FunctionInfo, int, bool]] = field(default_factory=list)
     refs: set[FunctionInfo] = field(default_factory=set)
     spawns: list[Spawn] = field(default_factory=list)
     sync_lines: list[int] = field(default_factory=list)
     tags: list[tuple[ast.Call, str | None]] = field(default_factory=list)
-    frame_blocks: list[ast.With | ast.AsyncWith] = field(default_factory=list)
+    frame_blocks: list[Span] = field(default_factory=list)
     returns_frame: bool = False
     signals_barrier: bool = False
     sets_thread_budget: bool = False
@@ -119,9 +128,8 @@ class FlowWalker:
         self.begun = False
         self._sink_keys: set[tuple[str, int]] = set()
 
-    def run(self) -> FlowResult:
-        """Walk the body and return the facts."""
-        body = self.fn.node.body if self.fn else self.scopes.tree.body
+    def run(self, body: list[ast.stmt]) -> FlowResult:
+        """Walk ``body`` (more of it may follow: module-level code comes chunk by chunk)."""
         self._stmts(body)
         return self.out
 
@@ -189,7 +197,8 @@ class FlowWalker:
                 has_await = any(isinstance(n, _ASYNC_POINTS) for b in stmt.body for n in _walk(b))
                 self.sync_scopes.append(not has_await)
                 if self.scopes.is_alloc(ctx.func.value, self.fn):  # type: ignore[attr-defined]
-                    self.out.frame_blocks.append(stmt)
+                    end = stmt.end_lineno or stmt.lineno
+                    self.out.frame_blocks.append(Span(stmt.lineno, end, stmt.col_offset))
                 pushed += 1
             elif self.scopes.kind_of(ctx, self.fn) == EXECUTOR:
                 self.out.sync_lines.append(stmt.end_lineno or stmt.lineno)
@@ -275,41 +284,53 @@ class FlowWalker:
 
     # -- frame values --------------------------------------------------------------------
     def origin(self, expr: ast.expr | None) -> Origin | None:
-        """The frame allocation ``expr`` evaluates to (or holds), if any."""
-        if expr is None:
-            return None
+        """The frame allocation ``expr`` evaluates to (or holds), if any.
+
+        Sub-expressions are tried in source order with an explicit stack, so a chain of
+        thousands of slices or conditionals does not exhaust Python's recursion limit.
+        """
+        stack = [expr] if expr is not None else []
+        while stack:
+            found, more = self._origin_step(stack.pop())
+            if found is not None:
+                return found
+            stack.extend(reversed(more))
+        return None
+
+    def _origin_step(self, expr: ast.expr) -> tuple[Origin | None, list[ast.expr]]:
+        """The origin ``expr`` has by itself, or the sub-expressions that may carry one."""
         if isinstance(expr, ast.Name):
-            return self.values.get(expr.id)
+            return self.values.get(expr.id), []
         if isinstance(expr, ast.Call):
             alloc = classify_alloc(expr, self.scopes, self.fn)
             if alloc is not None:
-                return alloc.origin() if alloc.kind == "frame" else None
+                return (alloc.origin() if alloc.kind == "frame" else None), []
             callee = self.scopes.resolve_function(expr.func, self.fn)
             if callee is not None and callee in self.frame_returning:
-                return Origin(expr, f"{callee.name}()")
+                return Origin(expr, f"{callee.name}()"), []
             if isinstance(expr.func, ast.Attribute) and expr.func.attr in _VIEW_METHODS:
-                return self.origin(expr.func.value)
-            return None
+                return None, [expr.func.value]
+            return None, []
         if isinstance(expr, ast.Attribute):
-            return self.origin(expr.value) if expr.attr in _VIEW_ATTRS else None
+            return None, [expr.value] if expr.attr in _VIEW_ATTRS else []
         if isinstance(expr, ast.Subscript):
             parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
             if any(isinstance(p, ast.Slice) or _is_ellipsis(p) for p in parts):
-                return self.origin(expr.value)
-            return None
+                return None, [expr.value]
+            return None, []
         if isinstance(expr, ast.Tuple | ast.List | ast.Set):
-            return _first(self.origin(e) for e in expr.elts)
+            return None, list(expr.elts)
         if isinstance(expr, ast.Dict):
-            return _first(self.origin(v) for v in expr.values)
+            return None, [v for v in expr.values if v is not None]
         if isinstance(expr, ast.Starred | ast.NamedExpr):
-            return self.origin(expr.value)
+            return None, [expr.value]
         if isinstance(expr, ast.IfExp):
-            return self.origin(expr.body) or self.origin(expr.orelse)
+            return None, [expr.body, expr.orelse]
         if isinstance(expr, ast.BoolOp):
-            return _first(self.origin(v) for v in expr.values)
+            return None, list(expr.values)
         if isinstance(expr, ast.Lambda):
-            return self._captures(expr, "<lambda>")
-        return None
+            return self._captures(expr, "<lambda>"), []
+        return None, []
 
     def _captures(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
                   name: str) -> Origin | None:  # fmt: skip
@@ -344,39 +365,52 @@ class FlowWalker:
                 if origin is not None and (node.id in self.held or id(node) in awaited):
                     self._sink("await", node, origin, node.id)
 
-    def _expr(self, node: ast.AST, comps: list[LoopInfo]) -> None:
-        if isinstance(node, ast.Lambda):
-            return
-        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            inner = list(comps)
-            for gen in node.generators:
-                self._expr(gen.iter, inner)
-                inner = [*inner, comprehension_loop(gen, self.scopes, self.small_loop)]
-                for cond in gen.ifs:
-                    self._expr(cond, inner)
-            elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-            for elt in elts:
-                self._expr(elt, inner)
-            return
-        for child in children(node):
-            if isinstance(node, ast.Call) and child is node.func:
-                if not isinstance(child, ast.Name):
-                    self._expr_callee(child, comps)
+    def _expr(self, root: ast.AST, comps: list[LoopInfo]) -> None:
+        """Visit an expression bottom-up, in evaluation order, with an explicit stack.
+
+        ``comps`` are the comprehension loops the expression sits in. A call's callee is
+        visited without counting ``self.method`` itself as a reference; lambdas are skipped
+        (their bodies run later, elsewhere).
+        """
+        stack: list[tuple[ast.AST, list[LoopInfo], bool]] = [(root, comps, False)]
+        while stack:
+            node, loops, visited = stack.pop()
+            if visited:
+                self._after(node, loops)
                 continue
-            self._expr(child, comps)
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                order: list[tuple[ast.AST, list[LoopInfo]]] = []
+                inner = list(loops)
+                for gen in node.generators:
+                    order.append((gen.iter, inner))
+                    inner = [*inner, comprehension_loop(gen, self.scopes, self.small_loop)]
+                    order.extend((cond, inner) for cond in gen.ifs)
+                elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                order.extend((elt, inner) for elt in elts)
+                stack.extend((sub, ctx, False) for sub, ctx in reversed(order))
+                continue
+            stack.append((node, loops, True))
+            kids: list[ast.AST] = []
+            for child in children(node):
+                if isinstance(node, ast.Call) and child is node.func:
+                    if isinstance(child, ast.Attribute):
+                        kids.append(child.value)
+                    elif not isinstance(child, ast.Name):
+                        kids.append(child)
+                    continue
+                kids.append(child)
+            stack.extend((child, loops, False) for child in reversed(kids))
+
+    def _after(self, node: ast.AST, comps: list[LoopInfo]) -> None:
+        """What an expression node does once its operands were visited."""
         if isinstance(node, ast.Call):
             self._call(node, comps)
         elif isinstance(node, ast.NamedExpr):
             self._bind_name(node.target.id, self.origin(node.value))
         elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
             self._reference(node)
-
-    def _expr_callee(self, func: ast.expr, comps: list[LoopInfo]) -> None:
-        """Visit a call's callee without counting ``self.method`` itself as a reference."""
-        if isinstance(func, ast.Attribute):
-            self._expr(func.value, comps)
-        else:
-            self._expr(func, comps)
 
     def _reference(self, node: ast.expr) -> None:
         target = self.scopes.resolve_function(node, self.fn)
@@ -405,7 +439,7 @@ class FlowWalker:
             self.out.sets_thread_budget |= method == "set_thread_budget_config"
         callee = self.scopes.resolve_function(call.func, self.fn)
         if callee is not None:
-            self.out.calls.append((callee, call, frame_open))
+            self.out.calls.append((callee, call.lineno, frame_open))
         if is_sync_call(call, self.scopes):
             self.out.sync_lines.append(call.lineno)
         self._call_sinks(call, method)

@@ -19,8 +19,9 @@ _FREES = {"pool_free", "heap_free"}
 class LoopInfo:
     """What the analyser knows about one loop.
 
+    The loop's syntax tree is not kept (findings refer to allocation calls, not loops).
+
     Attributes:
-        node: The ``for``/``while`` statement or comprehension generator.
         unbounded: ``while True``, ``itertools.count()``, ``iter(f, sentinel)``.
         frame_loop: The body begins/ends a frame (each iteration is its own frame).
         single_pass: The body ends every pass with ``break``/``return``/``raise``.
@@ -30,7 +31,6 @@ class LoopInfo:
         allocs: Allocations counted inside the loop (filled by the walker).
     """
 
-    node: ast.AST
     unbounded: bool = False
     frame_loop: bool = False
     single_pass: bool = False
@@ -66,7 +66,7 @@ def _small(node: ast.expr, limit: int) -> bool:
 
 def loop_info(node: ast.For | ast.AsyncFor | ast.While, scopes: Scopes, limit: int) -> LoopInfo:
     """Describe a ``for``/``while`` statement."""
-    info = LoopInfo(node)
+    info = LoopInfo()
     if isinstance(node, ast.While):
         test = node.test
         info.unbounded = isinstance(test, ast.Constant) and bool(test.value)
@@ -107,4 +107,4 @@ def _same_loop(body: list[ast.stmt]) -> list[ast.AST]:
 
 def comprehension_loop(gen: ast.comprehension, scopes: Scopes, limit: int) -> LoopInfo:
     """Describe one ``for`` clause of a comprehension."""
-    return LoopInfo(gen, unbounded=_unbounded_iter(gen.iter, scopes), small=_small(gen.iter, limit))
+    return LoopInfo(unbounded=_unbounded_iter(gen.iter, scopes), small=_small(gen.iter, limit))

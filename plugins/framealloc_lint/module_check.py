@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from framealloc_lint.analysis import ModuleAnalysis
+from framealloc_lint.analysis import TRIGGER_METHODS, ModuleAnalysis
 from framealloc_lint.checks import CHECKS
+from framealloc_lint.chunks import SMALL_SOURCE_LINES, ModuleSource, parse_source
 from framealloc_lint.codes import ANALYSIS_ERROR, PARSE_ERROR, RULES
 from framealloc_lint.config import LintConfig
 from framealloc_lint.model import Diagnostic, Severity
+from framealloc_lint.scope import ProjectLookup
 from framealloc_lint.suppress import Suppressions
 from framealloc_lint.symbols import LIBRARY
 
-__all__ = ["analysis_error", "analyze_source", "may_refer_to_library", "parse_error"]
+__all__ = [
+    "analysis_error",
+    "analyze_source",
+    "check_syntax",
+    "may_refer_to_library",
+    "parse_error",
+]
 
 # What a module must contain for any check to fire: the library's name, or a call of an
 # allocator method (on an allocator imported from another module of the project).
 _TRIGGER = re.compile(
-    LIBRARY + r"|\.(?:frame_\w+|try_frame_alloc|begin_frame|end_frame\w*|pool_alloc|pool_box"
-    r"|heap_alloc|heap_box|with_tag|signal_frame_complete|set_thread_budget_config)\b"
+    LIBRARY + r"|\.(?:" + "|".join(sorted(TRIGGER_METHODS, key=len, reverse=True)) + r")\b"
 )
 _QUICK = ("frame", "pool_", "heap_", "with_tag", "set_thread_budget")
 
@@ -77,10 +85,31 @@ def _policy(diagnostics: Iterable[Diagnostic], config: LintConfig,
             yield diag.with_severity(severity)
 
 
-def _parse(source: str, path: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(source, filename=path)
+def _symtable_check(text: str, path: str, first_line: int = 1) -> None:
+    padded = "\n" * (first_line - 1) + text if first_line > 1 else text
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            symtable.symtable(padded, path, "exec")
+    except SyntaxError:
+        parse_source(text, path, first_line)  # raises when the parser itself rejects it
+
+
+def check_syntax(source: str, path: str) -> None:
+    """Raise what Python's parser raises for ``source``, without keeping a syntax tree.
+
+    The symbol-table pass parses in C and builds no Python tree, so it is much cheaper than
+    :func:`ast.parse`; it also rejects a few things the parser accepts (a misplaced
+    ``nonlocal``), so its errors are confirmed with :func:`ast.parse` before being reported.
+    Large sources are checked chunk by chunk (bounded memory).
+
+    Raises:
+        SyntaxError: The parser rejects ``source`` (``ValueError`` for null bytes).
+    """
+    if source.count("\n") > SMALL_SOURCE_LINES:
+        ModuleSource(source, path).validate(_symtable_check)
+    else:
+        _symtable_check(source, path)
 
 
 def analyze_source(
@@ -92,6 +121,7 @@ def analyze_source(
     is_package: bool = False,
     tree: ast.Module | None = None,
     fail_fast: bool = False,
+    project: ProjectLookup | None = None,
 ) -> list[Diagnostic]:
     """Check one module's source text.
 
@@ -103,6 +133,7 @@ def analyze_source(
         is_package: Whether the source is a package ``__init__``.
         tree: An already parsed tree of ``source`` (flake8 passes one).
         fail_fast: Stop after the first check family that reports an error.
+        project: The project's other modules, to follow names imported from them.
 
     Returns:
         The findings, after configuration and ``# fa: allow`` comments, sorted by position.
@@ -113,19 +144,36 @@ def analyze_source(
     """
     config = config or LintConfig()
     name = module_name or Path(path).stem
+    relevant = may_refer_to_library(source, name)
     no_comments = Suppressions("")
-    if tree is None:
-        try:
-            tree = _parse(source, path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-            return list(_policy([parse_error(path, err)], config, no_comments))
-    if not may_refer_to_library(source, name):
-        return []  # nothing can refer to the library: no check can fire
-    suppressions = Suppressions(source)
     try:
-        analysis = ModuleAnalysis(tree, path, name, config, is_package)
+        if tree is not None:
+            module = ModuleSource(source, path, tree=tree)
+        elif relevant:
+            module = ModuleSource(source, path)
+        else:
+            check_syntax(source, path)
+            return []  # nothing can refer to the library: no check can fire
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        return list(_policy([parse_error(path, err)], config, no_comments))
+    if not relevant:
+        return []
+    try:
+        analysis = ModuleAnalysis(module, path, name, config, is_package, project)
+    except (SyntaxError, ValueError) as err:  # a large source's chunks are parsed here
+        return list(_policy([parse_error(path, err)], config, no_comments))
     except (RecursionError, MemoryError) as err:
-        return list(_policy([analysis_error(path, "analysis", err)], config, suppressions))
+        return list(_policy([analysis_error(path, "analysis", err)], config, no_comments))
+    suppressions = Suppressions(source, module.chunks)
+    try:
+        found = _run_checks(analysis, config, suppressions, fail_fast)
+    except (RecursionError, MemoryError) as err:
+        found = list(_policy([analysis_error(path, "analysis", err)], config, suppressions))
+    return sorted(set(found))
+
+
+def _run_checks(analysis: ModuleAnalysis, config: LintConfig, suppressions: Suppressions,
+                fail_fast: bool) -> list[Diagnostic]:  # fmt: skip
     found: list[Diagnostic] = []
     for check in CHECKS:
         if not any(config.enabled(code) for code in check.codes):
@@ -133,8 +181,8 @@ def analyze_source(
         try:
             produced = list(check.run(analysis))
         except Exception as err:  # noqa: BLE001 - one broken check must not stop the run
-            produced = [analysis_error(path, f"{check.name} checks", err)]
+            produced = [analysis_error(analysis.path, f"{check.name} checks", err)]
         found.extend(_policy(produced, config, suppressions))
         if fail_fast and any(d.severity is Severity.ERROR for d in found):
             break
-    return sorted(set(found))
+    return found

@@ -17,9 +17,16 @@ from pathlib import Path
 from framealloc_lint.config import LintConfig
 from framealloc_lint.discovery import discover
 from framealloc_lint.model import Diagnostic, Severity
-from framealloc_lint.module_check import analysis_error, analyze_source, parse_error
+from framealloc_lint.module_check import (
+    analysis_error,
+    analyze_source,
+    may_refer_to_library,
+    parse_error,
+)
 from framealloc_lint.modules import module_name_for
+from framealloc_lint.project import ProjectIndex
 from framealloc_lint.sources import NotRegularFileError, SourceError, read_source
+from framealloc_lint.symbols import LIBRARY
 
 __all__ = [
     "FileReport",
@@ -84,12 +91,17 @@ def display_path(path: Path) -> str:
     """``path`` relative to the current directory when below it, as shown in reports.
 
     Bytes of a file name that are not UTF-8 are shown as ``\\xNN`` escapes, so every output
-    format can be written.
+    format can be written. (No symbolic link is resolved: this is called for every file.)
     """
-    try:
-        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        shown = path.as_posix()
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    if absolute == here:
+        shown = "."
+    elif absolute.startswith(here.rstrip(os.sep) + os.sep):
+        shown = absolute[len(here.rstrip(os.sep)) + 1 :]
+    else:
+        shown = path.as_posix() if not path.is_absolute() else absolute
+    shown = shown.replace(os.sep, "/")
     return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
@@ -103,9 +115,14 @@ def analyze_file(file: Path, config: LintConfig, fail_fast: bool = False) -> Fil
     except SourceError as err:
         return FileReport(shown, [parse_error(shown, err)])
     try:
-        module, is_package = module_name_for(file)
+        if may_refer_to_library(source) or LIBRARY in str(file):
+            module, is_package = module_name_for(file)
+            project: ProjectIndex | None = ProjectIndex(file)
+        else:  # no check can fire: only the syntax is checked (no name needed)
+            module, is_package, project = file.stem, False, None
         found = analyze_source(source, shown, config, module_name=module,
-                               is_package=is_package, fail_fast=fail_fast)  # fmt: skip
+                               is_package=is_package, fail_fast=fail_fast,
+                               project=project)  # fmt: skip
     except (RecursionError, MemoryError) as err:
         found = [analysis_error(shown, "analysis", err)]
     return FileReport(shown, found, source if found else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from framealloc_lint.scope import INJECTED, OWNED, FunctionInfo, Scopes
+from framealloc_lint.scope import ALLOCATORS, FunctionInfo, Scopes
 
 __all__ = [
     "ALLOC_METHODS",
@@ -97,7 +97,7 @@ def classify_alloc(call: ast.Call, scopes: Scopes, fn: FunctionInfo | None) -> A
     if not isinstance(func, ast.Attribute) or func.attr not in ALLOC_METHODS:
         return None
     kind = scopes.kind_of(func.value, fn)
-    if kind not in (OWNED, INJECTED):
+    if kind not in ALLOCATORS:
         return None
     assert kind is not None
     policy: str | None = None
