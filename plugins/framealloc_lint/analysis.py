@@ -13,9 +13,9 @@ from functools import cached_property
 from framealloc_lint.chunks import ModuleSource
 from framealloc_lint.codes import RULES
 from framealloc_lint.config import LintConfig
-from framealloc_lint.flow import FlowResult, FlowWalker, Span
+from framealloc_lint.flow import FlowResult, FlowWalker
 from framealloc_lint.model import Diagnostic
-from framealloc_lint.nodes import walk
+from framealloc_lint.nodes import Location, walk
 from framealloc_lint.scope import APP, FunctionInfo, FunctionNode, ProjectLookup, Scopes
 from framealloc_lint.values import ALLOC_METHODS, FRAME_CLOSE, FRAME_OPEN
 
@@ -170,6 +170,7 @@ class ModuleAnalysis:
         """Walk the module chunk by chunk: every function (or those in ``only``)."""
         limit = self.config.small_loop
         flows: dict[FunctionInfo | None, FlowResult] = {}
+        nothing = FlowResult(None)  # shared by every function that cannot find anything
         module = FlowWalker(self.scopes, None, systems, returning, limit)
         walk_module = only is None or None in only
         if walk_module:
@@ -182,7 +183,7 @@ class ModuleAnalysis:
                 for fn in wanted:
                     if not _interesting(lines[fn.start_line - first : fn.end_line - first + 1],
                                         relevant):  # fmt: skip
-                        flows[fn] = FlowResult(fn)
+                        flows[fn] = nothing
                 wanted = [f for f in wanted if f not in flows]
             if not wanted and not walk_module:
                 continue
@@ -222,7 +223,7 @@ class ModuleAnalysis:
         return refs - self.systems.keys()
 
     def diagnostic(
-        self, code: str, node: ast.AST | Span, message: str, note: str = ""
+        self, code: str, node: ast.AST | Location, message: str, note: str = ""
     ) -> Diagnostic:
         """Build a diagnostic for ``node`` with the rule's default severity and help."""
         rule = RULES[code]

@@ -25,7 +25,7 @@ __all__ = ["CHUNK_LINES", "SMALL_SOURCE_LINES", "Chunk", "ModuleSource", "parse_
 #: Sources up to this many lines are parsed whole, once.
 SMALL_SOURCE_LINES = 2000
 #: Preferred chunk size of larger sources, in lines.
-CHUNK_LINES = 500
+CHUNK_LINES = 300
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b|[)\]}]")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from framealloc_lint.concurrency import (
     Spawn,
@@ -18,7 +18,7 @@ from framealloc_lint.concurrency import (
     task_args,
 )
 from framealloc_lint.loops import LoopInfo, comprehension_loop, loop_info
-from framealloc_lint.nodes import children, walk
+from framealloc_lint.nodes import Location, children, location, walk
 from framealloc_lint.scope import EXECUTOR, FunctionInfo, Scopes, iter_local
 from framealloc_lint.values import (
     FRAME_CLOSE,
@@ -28,7 +28,7 @@ from framealloc_lint.values import (
     classify_alloc,
 )
 
-__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink", "Span", "copies_into"]
+__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink", "copies_into"]
 
 _VIEW_METHODS = {"view", "reshape", "ravel", "transpose", "squeeze", "swapaxes", "astype_view"}
 _VIEW_ATTRS = {"T", "real", "imag", "flat", "mT"}
@@ -39,9 +39,9 @@ _MUTATORS = {
 _ASYNC_POINTS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
-@dataclass
+@dataclass(slots=True)
 class AllocEvent:
-    """An allocation call and the context it happens in."""
+    """An allocation call and the context it happens in (the call kept as a location)."""
 
     call: AllocCall
     loops: list[LoopInfo]
@@ -49,43 +49,34 @@ class AllocEvent:
     sync_scope: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Sink:
     """A frame value reaching a place that outlives the frame (or another thread).
 
-    ``kind`` is one of ``self``, ``global``, ``container``, ``closure``, ``return``,
-    ``thread``, ``task``, ``await``.
+    ``kind`` is one of ``self``, ``global``, ``container``, ``resource``, ``closure``,
+    ``return``, ``thread``, ``task``, ``await``.
     """
 
     kind: str
-    node: ast.AST
+    node: Location
     origin: Origin
     detail: str
 
 
-@dataclass(frozen=True)
-class Span:
-    """Where a block is (kept instead of the block's syntax tree, which may be large)."""
-
-    lineno: int
-    end_lineno: int
-    col_offset: int
-
-
-@dataclass
+@dataclass(slots=True)
 class FlowResult:
     """Facts from one function (``fn``) or from module-level code (``fn`` is None)."""
 
     fn: FunctionInfo | None
     allocs: list[AllocEvent] = field(default_factory=list)
     sinks: list[Sink] = field(default_factory=list)
-    frame_ops: list[tuple[str, ast.AST]] = field(default_factory=list)
+    frame_ops: list[tuple[str, Location]] = field(default_factory=list)
     calls: list[tuple[FunctionInfo, int, bool]] = field(default_factory=list)
     refs: set[FunctionInfo] = field(default_factory=set)
     spawns: list[Spawn] = field(default_factory=list)
     sync_lines: list[int] = field(default_factory=list)
-    tags: list[tuple[ast.Call, str | None]] = field(default_factory=list)
-    frame_blocks: list[Span] = field(default_factory=list)
+    tags: list[tuple[Location, str | None]] = field(default_factory=list)
+    frame_blocks: list[Location] = field(default_factory=list)
     returns_frame: bool = False
     signals_barrier: bool = False
     sets_thread_budget: bool = False
@@ -197,8 +188,7 @@ class FlowWalker:
                 has_await = any(isinstance(n, _ASYNC_POINTS) for b in stmt.body for n in _walk(b))
                 self.sync_scopes.append(not has_await)
                 if self.scopes.is_alloc(ctx.func.value, self.fn):  # type: ignore[attr-defined]
-                    end = stmt.end_lineno or stmt.lineno
-                    self.out.frame_blocks.append(Span(stmt.lineno, end, stmt.col_offset))
+                    self.out.frame_blocks.append(location(stmt))
                 pushed += 1
             elif self.scopes.kind_of(ctx, self.fn) == EXECUTOR:
                 self.out.sync_lines.append(stmt.end_lineno or stmt.lineno)
@@ -254,6 +244,18 @@ class FlowWalker:
         if isinstance(base, ast.Name) and self._is_module_var(base.id):
             kind = "global" if isinstance(target, ast.Attribute) else "container"
             self._sink(kind, at, origin, base.id)
+        elif isinstance(base, ast.Name) and self._is_resource(base.id):
+            self._sink("resource", at, origin, base.id)
+
+    def _is_resource(self, name: str) -> bool:
+        """Whether ``name`` is an App resource parameter (``Res``/``ResMut``/``Local``):
+        resources live as long as the App, across every frame."""
+        scope = self.fn
+        while scope is not None:
+            if name in scope.locals:
+                return name in scope.resource_params
+            scope = scope.parent
+        return False
 
     def _is_module_var(self, name: str) -> bool:
         if name not in self.scopes.module_vars:
@@ -280,7 +282,8 @@ class FlowWalker:
         key = (kind, id(node))
         if key not in self._sink_keys:
             self._sink_keys.add(key)
-            self.out.sinks.append(Sink(kind, node, origin, detail))
+            kept = replace(origin, node=location(origin.node))
+            self.out.sinks.append(Sink(kind, location(node), kept, detail))
 
     # -- frame values --------------------------------------------------------------------
     def origin(self, expr: ast.expr | None) -> Origin | None:
@@ -426,15 +429,16 @@ class FlowWalker:
             for loop in loops:
                 loop.allocs += 1
             sync = bool(self.sync_scopes) and self.sync_scopes[-1]
-            self.out.allocs.append(AllocEvent(alloc, loops, frame_open, sync))
+            kept = replace(alloc, node=location(call))
+            self.out.allocs.append(AllocEvent(kept, loops, frame_open, sync))
         elif method and isinstance(call.func, ast.Attribute):
             receiver_is_alloc = self.scopes.is_alloc(call.func.value, self.fn)
             if receiver_is_alloc and (method in FRAME_OPEN or method in FRAME_CLOSE):
-                self.out.frame_ops.append((method, call))
+                self.out.frame_ops.append((method, location(call)))
                 self.begun = self.begun or method == "begin_frame"
             if receiver_is_alloc and method == "with_tag":
                 value = self.scopes.imports.tag_value(call.args[0]) if call.args else None
-                self.out.tags.append((call, value))
+                self.out.tags.append((location(call), value))
             self.out.signals_barrier |= method == "signal_frame_complete"
             self.out.sets_thread_budget |= method == "set_thread_budget_config"
         callee = self.scopes.resolve_function(call.func, self.fn)
@@ -447,11 +451,12 @@ class FlowWalker:
     def _call_sinks(self, call: ast.Call, method: str | None) -> None:
         spawn = spawn_of(call, self.scopes, self.fn)
         if spawn is not None:
-            self.out.spawns.append(spawn)
             for value in [*spawn.payload, *spawn.targets]:
                 found = self.origin(value)
                 if found is not None:
                     self._sink("thread", value, found, spawn.kind)
+            # Kept: where it is and what runs (the payload was checked above).
+            self.out.spawns.append(Spawn(location(call), spawn.kind, spawn.targets))
         tasks = task_args(call, self.scopes)
         for arg in tasks or []:
             inner: list[ast.expr] = []

@@ -13,9 +13,10 @@ __all__ = ["LoopInfo", "comprehension_loop", "loop_info"]
 
 _UNBOUNDED_ITERS = {"itertools.count", "itertools.cycle"}
 _FREES = {"pool_free", "heap_free"}
+_HAND_OFF = {"put", "put_nowait"}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LoopInfo:
     """What the analyser knows about one loop.
 
@@ -27,6 +28,8 @@ class LoopInfo:
         single_pass: The body ends every pass with ``break``/``return``/``raise``.
         small: Iterates over a short literal (``for side in (LEFT, RIGHT)``, ``range(4)``).
         frees: The body frees pool/heap memory.
+        hands_off: The body hands values on (a queue's ``put``, ``yield``): what it
+            allocates may be the consumer's to free.
         breaks: The body can ``break`` out (a retry or search loop).
         allocs: Allocations counted inside the loop (filled by the walker).
     """
@@ -36,6 +39,7 @@ class LoopInfo:
     single_pass: bool = False
     small: bool = False
     frees: bool = False
+    hands_off: bool = False
     breaks: bool = False
     allocs: int = 0
 
@@ -76,10 +80,13 @@ def loop_info(node: ast.For | ast.AsyncFor | ast.While, scopes: Scopes, limit: i
     info.single_pass = any(isinstance(s, ast.Break | ast.Return | ast.Raise) for s in node.body)
     for stmt in node.body:
         for sub in [stmt, *iter_local(stmt)]:
+            if isinstance(sub, ast.Yield | ast.YieldFrom):
+                info.hands_off = True
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
                 method = sub.func.attr
                 info.frame_loop |= method in FRAME_OPEN or method in FRAME_CLOSE
                 info.frees |= method in _FREES
+                info.hands_off |= method in _HAND_OFF
     info.breaks = any(isinstance(n, ast.Break) for n in _same_loop(node.body))
     return info
 

@@ -53,8 +53,9 @@ MEMORY_RULES: tuple[Rule, ...] = (
             "Each allocation costs a call, bookkeeping and (for frame memory) arena space; "
             "allocating once per iteration of a `for`/`while` loop or comprehension is "
             "usually one batched allocation written the slow way. Loops that run a frame per "
-            "iteration, loops over a short literal, and loops that leave after their first "
-            "pass are not flagged. The limit is `[thresholds] loop_allocation_limit`."
+            "iteration, loops over a short literal, loops that leave after their first pass, "
+            "and loops with no bound (`while True`: they run over time, not over a batch; "
+            "see FA606) are not flagged. The limit is `[thresholds] loop_allocation_limit`."
         ),
         bad=_code("""
             for sprite in sprites:
@@ -161,7 +162,9 @@ MEMORY_RULES: tuple[Rule, ...] = (
             "arena, pool or heap with no limit the analyser can see; a long run ends in "
             "runtime FA003 (arena exhausted) or FA301/FA302 (budget exceeded). Loops that "
             "begin and end a frame each iteration (the game loop) are not flagged, nor are "
-            "pool/heap loops that free what they allocate. Before fa 0.2.0 this check was "
+            "pool/heap loops that free what they allocate or hand it on (a queue's `put`, "
+            "`yield`: the consumer frees it). Allocations in such a loop are not also "
+            "reported as FA602. Before fa 0.2.0 this check was "
             "reported as FA301, which is the runtime's 'global memory budget exceeded'."
         ),
         bad=_code("""

@@ -68,6 +68,8 @@ _APP_METHODS = {
     "add_plugins", "add_systems", "insert_resource", "init_resource", "add_event",
     "set_runner", "configure_sets", "add_plugin",
 }  # fmt: skip
+#: Parameter annotations of App resources, which outlive every frame.
+_RESOURCES = frozenset({"Res", "ResMut", "Local"})
 #: Calls kept after the tree is dropped (the App wiring that decides which functions are systems).
 APP_WIRING = frozenset({"add_plugins", "add_systems"})
 
@@ -107,7 +109,7 @@ class ProjectLookup(Protocol):
         """Kinds of every module-level name of another module (for ``from m import *``)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ScopeIndex:
     """The nodes of one scope the analysis needs (filled in one pass, emptied after use).
 
@@ -120,7 +122,7 @@ class ScopeIndex:
     bindings: list[ast.AST] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ClassInfo:
     """A class body: its methods and the kinds of its ``self`` attributes.
 
@@ -141,7 +143,7 @@ class ClassInfo:
     index: ScopeIndex = field(default_factory=ScopeIndex)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FunctionInfo:
     """One ``def``/``async def`` and what its names hold.
 
@@ -178,6 +180,7 @@ class FunctionInfo:
     kinds: dict[str, str] = field(default_factory=dict)
     children: dict[str, FunctionInfo] = field(default_factory=dict)
     alloc_param: bool = False
+    resource_params: set[str] = field(default_factory=set)
     constructs: set[str] = field(default_factory=set)
     index: ScopeIndex = field(default_factory=ScopeIndex)
 
@@ -412,8 +415,11 @@ class Scopes:
             kind = self._annotation_kind(arg.annotation)
             if kind:
                 fn.kinds[arg.arg] = kind
-            if "AllocResource" in self.imports.annotation_exports(arg.annotation):
+            exports = self.imports.annotation_exports(arg.annotation)
+            if "AllocResource" in exports:
                 fn.alloc_param = True
+            if exports & _RESOURCES:
+                fn.resource_params.add(arg.arg)
 
     def _annotation_kind(self, annotation: ast.expr | None) -> str | None:
         for name in self.imports.annotation_exports(annotation):

@@ -16,11 +16,20 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
     for flow in analysis.flows.values():
         for event in flow.allocs:
             call = event.call
+            unbounded = [
+                loop
+                for loop in event.loops
+                if loop.unbounded
+                and not (call.kind in ("pool", "heap") and (loop.frees or loop.hands_off))
+            ]
+            # "Allocate once for all iterations" (FA602) needs an iteration count: a loop with
+            # no bound runs over time, not over a batch (FA606 says when it grows forever).
             hot = [
                 loop
                 for loop in event.loops
                 if not loop.single_pass
                 and not loop.small
+                and not loop.unbounded
                 and loop.allocs > limit
                 and not (call.method == "try_frame_alloc" and loop.breaks)
             ]
@@ -31,11 +40,6 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
                     f"{call.kind} allocations repeated per iteration cost a call each and "
                     "fragment the frame; one allocation sized for all iterations does the same",
                 )  # fmt: skip
-            unbounded = [
-                loop
-                for loop in event.loops
-                if loop.unbounded and not (call.kind in ("pool", "heap") and loop.frees)
-            ]
             if unbounded:
                 yield analysis.diagnostic(
                     "FA606", call.node,
