@@ -9,7 +9,9 @@ are kept: a FIFO or a link to a device named ``*.py`` is recorded as skipped, ne
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +55,26 @@ def excluded_by(rel: str, name: str, patterns: Iterable[str]) -> str | None:
     return None
 
 
+class _Matcher:
+    """:func:`excluded_by` for many paths: one compiled regular expression answers "none"."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        alternatives = []
+        for pattern in patterns:
+            pat = pattern.rstrip("/")
+            glob = fnmatch.translate(pat)
+            alternatives += [glob, re.escape(pat) + "/.*"]
+            if pat.endswith("/**"):
+                alternatives.append(re.escape(pat[:-3]) + r"(?:/.*)?\Z")
+        self.any = re.compile("|".join(f"(?:{a})" for a in alternatives) or "(?!)", re.S)
+
+    def __call__(self, rel: str, name: str) -> str | None:
+        if self.any.match(name) is None and self.any.match(rel) is None:
+            return None
+        return excluded_by(rel, name, self.patterns)
+
+
 def _rel(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` (both resolved), or ``path`` itself when outside it."""
     try:
@@ -74,14 +96,19 @@ def _regular(path: Path, found: Discovery) -> bool:
 
 
 def _walk(top: Path, config: LintConfig, patterns: tuple[str, ...], found: Discovery) -> None:
+    excluded = _Matcher(patterns)
+    top_rel = _rel(top, config.root)
+    top_rel = "" if top_rel == "." else top_rel
+    top_text = os.fspath(top)
     for directory, dirnames, filenames in os.walk(top):
         base = Path(directory)
-        prefix = _rel(base, config.root)
-        prefix = "" if prefix == "." else prefix + "/"
+        below = directory[len(top_text) :].strip(os.sep).replace(os.sep, "/")
+        prefix = "/".join(part for part in (top_rel, below) if part)
+        prefix = prefix + "/" if prefix else ""
         kept: list[str] = []
         for name in sorted(dirnames):
             path = base / name
-            pattern = excluded_by(prefix + name, name, patterns)
+            pattern = excluded(prefix + name, name)
             if pattern is None:
                 kept.append(name)
             else:
@@ -91,7 +118,7 @@ def _walk(top: Path, config: LintConfig, patterns: tuple[str, ...], found: Disco
             if not name.endswith(".py"):
                 continue
             path = base / name
-            pattern = excluded_by(prefix + name, name, patterns)
+            pattern = excluded(prefix + name, name)
             if pattern is not None:
                 found.excluded.append((path, pattern))
             elif _regular(path, found):

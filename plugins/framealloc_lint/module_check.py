@@ -122,6 +122,7 @@ def analyze_source(
     tree: ast.Module | None = None,
     fail_fast: bool = False,
     project: ProjectLookup | None = None,
+    relevant: bool | None = None,
 ) -> list[Diagnostic]:
     """Check one module's source text.
 
@@ -134,6 +135,8 @@ def analyze_source(
         tree: An already parsed tree of ``source`` (flake8 passes one).
         fail_fast: Stop after the first check family that reports an error.
         project: The project's other modules, to follow names imported from them.
+        relevant: Whether the source may refer to the library at all (computed when None);
+            when it cannot, only its syntax is checked.
 
     Returns:
         The findings, after configuration and ``# fa: allow`` comments, sorted by position.
@@ -144,7 +147,8 @@ def analyze_source(
     """
     config = config or LintConfig()
     name = module_name or Path(path).stem
-    relevant = may_refer_to_library(source, name)
+    if relevant is None:
+        relevant = may_refer_to_library(source, name)
     no_comments = Suppressions("")
     try:
         if tree is not None:

@@ -115,14 +115,16 @@ def analyze_file(file: Path, config: LintConfig, fail_fast: bool = False) -> Fil
     except SourceError as err:
         return FileReport(shown, [parse_error(shown, err)])
     try:
-        if may_refer_to_library(source) or LIBRARY in str(file):
+        relevant = may_refer_to_library(source)
+        if relevant or LIBRARY in str(file):
             module, is_package = module_name_for(file)
+            relevant = relevant or may_refer_to_library(source, module)
             project: ProjectIndex | None = ProjectIndex(file)
         else:  # no check can fire: only the syntax is checked (no name needed)
             module, is_package, project = file.stem, False, None
         found = analyze_source(source, shown, config, module_name=module,
                                is_package=is_package, fail_fast=fail_fast,
-                               project=project)  # fmt: skip
+                               project=project, relevant=relevant)  # fmt: skip
     except (RecursionError, MemoryError) as err:
         found = [analysis_error(shown, "analysis", err)]
     return FileReport(shown, found, source if found else None)
