@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -237,6 +238,7 @@ def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:
     target: Path | None = getattr(args, "output", None)
     if target is None:
         out.write(text)
+        out.flush()  # a closed pipe shows here, where main() handles it
         return
     try:
         with open(target, "w", encoding="utf-8", errors="backslashreplace") as handle:
@@ -368,3 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exit_:  # --help / --version
         return exit_.code if isinstance(exit_.code, int) else 0
+    except BrokenPipeError:  # `fa check | head`: the reader left; say nothing more
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("fa: interrupted\n")
+        return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -329,3 +330,14 @@ def test_jobs_and_verbose(capsys: pytest.CaptureFixture[str]) -> None:
     assert "with 2 job(s)" in err
     assert "fa: configuration: none" in err
     assert run(["check", str(FIXTURES), "-j", "-1"], capsys)[0] == 2
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fa check | head -1``: the reader is gone; no traceback, status 1."""
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["check", str(BAD_WARNING), "--no-config"]) == 1
