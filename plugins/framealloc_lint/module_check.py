@@ -49,7 +49,7 @@ def parse_error(path: str, err: BaseException) -> Diagnostic:
     line = getattr(err, "lineno", None) or 1
     col = getattr(err, "offset", None) or 1
     if isinstance(err, RecursionError | MemoryError):
-        message = "too deeply nested for Python's parser"
+        message = "too large or too deeply nested for Python's parser"
     else:
         message = getattr(err, "msg", None) or str(err)
     return Diagnostic(path, line, col, PARSE_ERROR, Severity.ERROR,

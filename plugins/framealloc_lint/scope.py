@@ -14,7 +14,6 @@ chunk by chunk; what is kept afterwards holds no syntax tree.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -671,7 +670,3 @@ def _raw_bindings(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
         return [(ast.Name(node.name), None)]
     return []
 
-
-def names_bound(nodes: Iterable[ast.AST]) -> set[str]:
-    """Names the statements ``nodes`` bind (for tests and ``fa show``)."""
-    return {t.id for n in nodes for t, _ in _raw_bindings(n) if isinstance(t, ast.Name)}

@@ -187,3 +187,15 @@ def test_a_failing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch)
     assert "synthetic" in internal[0].message
     assert "tags checks" in internal[0].message
     assert [d.code for d in found if d.code != "FA902"] == ["FA601", "FA601"]
+
+
+def test_the_quick_library_filter_never_hides_a_trigger() -> None:
+    from framealloc_lint.analysis import TRIGGER_METHODS
+    from framealloc_lint.module_check import may_refer_to_library
+
+    for method in TRIGGER_METHODS:
+        assert may_refer_to_library(f"alloc.{method}(x)\n"), method
+    assert may_refer_to_library("import framealloc_engine.app\n")
+    unrelated = "self.frame_index += 1\nsys._getframe()\nheapq.heappush(h, 1)\n"
+    assert not may_refer_to_library(unrelated)
+    assert may_refer_to_library("x = 1\n", "framealloc_engine.smart")
