@@ -31,7 +31,8 @@ class Discovery:
     Attributes:
         files: Files to check, in a stable order (explicit files first, as given).
         excluded: ``(path, pattern)`` for each path left out by an exclude pattern.
-        skipped: ``(path, reason)`` for each ``*.py`` entry that is not a readable regular file.
+        skipped: ``(path, reason)`` for each ``*.py`` entry that is not a readable regular file,
+            and each directory that cannot be listed.
     """
 
     files: list[Path] = field(default_factory=list)
@@ -100,7 +101,11 @@ def _walk(top: Path, config: LintConfig, patterns: tuple[str, ...], found: Disco
     top_rel = _rel(top, config.root)
     top_rel = "" if top_rel == "." else top_rel
     top_text = os.fspath(top)
-    for directory, dirnames, filenames in os.walk(top):
+
+    def unreadable(err: OSError) -> None:  # os.walk would pass over it silently
+        found.skipped.append((Path(err.filename or top), f"cannot list: {err.strerror or err}"))
+
+    for directory, dirnames, filenames in os.walk(top, onerror=unreadable):
         base = Path(directory)
         below = directory[len(top_text) :].strip(os.sep).replace(os.sep, "/")
         prefix = "/".join(part for part in (top_rel, below) if part)

@@ -116,3 +116,25 @@ def test_parallel_runs_report_exactly_what_a_serial_run_does() -> None:
     slow = analyze_paths([FIXTURES], LintConfig(), jobs=1, fail_fast=True)
     assert fast.files == slow.files
     assert fast.stopped_early
+
+
+def test_a_directory_that_cannot_be_listed_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "hidden.py").write_text(BAD)
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if os.fspath(path) == os.fspath(locked):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fspath(locked))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = analyze_paths([tmp_path])
+    assert [Path(f).name for f in result.files] == ["ok.py"]
+    assert [(Path(p).name, r) for p, r in result.skipped] == [
+        ("locked", "cannot list: Permission denied")
+    ]

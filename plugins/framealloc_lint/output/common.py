@@ -28,5 +28,5 @@ def summary_line(result: RunResult) -> str:
         f"{_plural(result.count(Severity.HINT), 'hint')}"
     )
     if result.skipped:
-        text += f"; {_plural(len(result.skipped), 'path')} skipped (not regular files)"
+        text += f"; {_plural(len(result.skipped), 'path')} skipped (not regular or unreadable)"
     return text + (" (stopped at the first error: --fail-fast)" if result.stopped_early else "")
