@@ -30,6 +30,11 @@ def describe(path: Path, config: LintConfig) -> str:
         for name, kind in scopes.module_kinds.items()
         if kind in ALLOCATORS
     ]
+    allocs += [
+        f"{name} (imported from {scopes.imports.names[name].rpartition('.')[0]})"
+        for name in scopes.imports.names
+        if scopes.imported_kind(name) in ALLOCATORS
+    ]
     for fn in scopes.functions:
         allocs += [
             f"{name} in {fn.qualname} ({kind.split(':')[1]})"

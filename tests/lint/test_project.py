@@ -105,3 +105,13 @@ def test_names_that_are_not_allocators_stay_silent(tmp_path: Path) -> None:
            "        self.keep = cache.frame_alloc(1)\n"  # fmt: skip
     write(tmp_path, {"other.py": other, "user.py": user})
     assert findings(tmp_path, "user.py") == []
+
+
+def test_show_says_where_an_imported_allocator_comes_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from framealloc_lint.cli import main
+
+    write(tmp_path, {"game/__init__.py": "", "game/memory.py": MEMORY, "game/render.py": RENDER})
+    assert main(["show", str(tmp_path / "game" / "render.py"), "--no-config"]) == 0
+    assert "alloc (imported from game.memory)" in capsys.readouterr().out
