@@ -1,51 +1,63 @@
-"""Per-module analysis shared by every check: scopes, systems, flows and the call graph."""
+"""Per-module analysis shared by every check: scopes, systems, flows and the call graph.
+
+Nothing here keeps a module's syntax tree: flows are computed chunk by chunk (see
+:mod:`framealloc_lint.chunks`) and hold only the few small nodes findings point at.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from functools import cached_property
 
+from framealloc_lint.chunks import ModuleSource
 from framealloc_lint.codes import RULES
 from framealloc_lint.config import LintConfig
 from framealloc_lint.flow import FlowResult, FlowWalker
 from framealloc_lint.model import Diagnostic
-from framealloc_lint.nodes import walk
-from framealloc_lint.scope import APP, FunctionInfo, Scopes
+from framealloc_lint.nodes import Location, walk
+from framealloc_lint.scope import APP, FunctionInfo, FunctionNode, ProjectLookup, Scopes
 from framealloc_lint.values import ALLOC_METHODS, FRAME_CLOSE, FRAME_OPEN
 
-__all__ = ["ModuleAnalysis"]
+__all__ = ["TRIGGER_METHODS", "ModuleAnalysis"]
 
 # Methods whose presence makes a function worth walking.
-_ATTRS = {
+_ATTRS: frozenset[str] = frozenset({
     *ALLOC_METHODS, *FRAME_OPEN, *FRAME_CLOSE, "with_tag", "signal_frame_complete",
     "set_thread_budget_config",
-}  # fmt: skip
+})  # fmt: skip
+#: Methods a module must call (or the library it must name) for any check to fire.
+TRIGGER_METHODS = _ATTRS
 
 
 class ModuleAnalysis:
     """Everything the checks need to know about one module.
 
     Args:
-        tree: The parsed module.
+        source: The module's source (a parsed tree for small modules, chunks for large ones).
         path: Path reported in diagnostics.
         module_name: Dotted module name (for relative imports and tag configuration).
         config: Active configuration.
         is_package: Whether the file is a package ``__init__``.
+        project: The project's other modules (names imported from them get their kinds).
     """
 
     def __init__(
         self,
-        tree: ast.Module,
+        source: ModuleSource | ast.Module,
         path: str,
         module_name: str,
         config: LintConfig,
         is_package: bool = False,
+        project: ProjectLookup | None = None,
     ) -> None:
-        self.tree = tree
+        if isinstance(source, ast.Module):
+            source = ModuleSource("", path, tree=source)
+        self.source = source
         self.path = path
         self.module_name = module_name
         self.config = config
-        self.scopes = Scopes(tree, module_name, is_package)
+        self.scopes = Scopes(source, module_name, is_package, project)
         self.imports = self.scopes.imports
 
     # -- systems -----------------------------------------------------------------------------
@@ -137,20 +149,51 @@ class ModuleAnalysis:
         """Flow facts per function, plus module-level code under the key None."""
         systems = {f for f, status in self.systems.items() if status is not False}
         systems |= {f for f in self.scopes.functions if f.alloc_param}
-        limit = self.config.small_loop
-        owners: list[FunctionInfo | None] = [None, *self.scopes.functions]
         relevant = self._relevant_names()
-        flows = {
-            f: FlowWalker(self.scopes, f, systems, set(), limit).run()
-            if self._interesting(f, relevant)
-            else FlowResult(f)
-            for f in owners
-        }
+        flows = self._walk(systems, set(), relevant, None)
         returning = {fn for fn, flow in flows.items() if fn is not None and flow.returns_frame}
         # Callers of helpers that return frame memory are walked again, knowing that.
-        for owner in owners:
-            if returning and any(callee in returning for callee, _, _ in flows[owner].calls):
-                flows[owner] = FlowWalker(self.scopes, owner, systems, returning, limit).run()
+        if returning:
+            again = {owner for owner, flow in flows.items()
+                     if any(callee in returning for callee, _, _ in flow.calls)}  # fmt: skip
+            if again:
+                flows.update(self._walk(systems, returning, relevant, again))
+        return flows
+
+    def _walk(
+        self,
+        systems: set[FunctionInfo],
+        returning: set[FunctionInfo],
+        relevant: set[str],
+        only: set[FunctionInfo | None] | None,
+    ) -> dict[FunctionInfo | None, FlowResult]:
+        """Walk the module chunk by chunk: every function (or those in ``only``)."""
+        limit = self.config.small_loop
+        flows: dict[FunctionInfo | None, FlowResult] = {}
+        nothing = FlowResult(None)  # shared by every function that cannot find anything
+        module = FlowWalker(self.scopes, None, systems, returning, limit)
+        walk_module = only is None or None in only
+        if walk_module:
+            flows[None] = module.out
+        for index, functions in enumerate(self.scopes.chunk_functions):
+            wanted = [f for f in functions if only is None or f in only]
+            if only is None:  # a function that names nothing relevant cannot find anything
+                lines = self.source.chunks[index].text.splitlines()
+                first = self.source.chunks[index].first_line
+                for fn in wanted:
+                    if not _interesting(lines[fn.start_line - first : fn.end_line - first + 1],
+                                        relevant):  # fmt: skip
+                        flows[fn] = nothing
+                wanted = [f for f in wanted if f not in flows]
+            if not wanted and not walk_module:
+                continue
+            tree = self.source.tree_of(index)
+            if walk_module:
+                module.run(tree.body)
+            nodes = _function_nodes(tree) if wanted else {}
+            for fn in wanted:
+                walker = FlowWalker(self.scopes, fn, systems, returning, limit)
+                flows[fn] = walker.run(nodes[fn.key].body)
         return flows
 
     def _relevant_names(self) -> set[str]:
@@ -158,11 +201,6 @@ class ModuleAnalysis:
         for fn in self.scopes.functions:
             names.add(fn.name)
         return names
-
-    def _interesting(self, fn: FunctionInfo | None, relevant: set[str]) -> bool:
-        """Whether walking ``fn`` can find anything: allocator methods or in-module calls."""
-        index = self.scopes.module_index if fn is None else fn.index
-        return bool(index.attrs & relevant or index.names & relevant)
 
     @cached_property
     def callers(self) -> dict[FunctionInfo, list[tuple[FunctionInfo | None, bool]]]:
@@ -184,9 +222,43 @@ class ModuleAnalysis:
             refs |= flow.refs
         return refs - self.systems.keys()
 
-    def diagnostic(self, code: str, node: ast.AST, message: str, note: str = "") -> Diagnostic:
+    def diagnostic(
+        self, code: str, node: ast.AST | Location, message: str, note: str = ""
+    ) -> Diagnostic:
         """Build a diagnostic for ``node`` with the rule's default severity and help."""
         rule = RULES[code]
         line = getattr(node, "lineno", 1)
         col = getattr(node, "col_offset", 0) + 1
         return Diagnostic(self.path, line, col, code, rule.severity, message, note, rule.help)
+
+
+def _function_nodes(tree: ast.Module) -> dict[tuple[int, int], FunctionNode]:
+    """The ``def`` statements of a chunk by ``(line, column)`` (only statements are visited)."""
+    found: dict[tuple[int, int], FunctionNode] = {}
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[(stmt.lineno, stmt.col_offset)] = stmt
+        for name in _BLOCKS:
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                for item in block:
+                    if isinstance(item, ast.stmt):
+                        stack.append(item)
+                    elif isinstance(item, ast.ExceptHandler | ast.match_case):
+                        stack.extend(item.body)
+    return found
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _interesting(lines: list[str], relevant: set[str]) -> bool:
+    """Whether a function's text names an allocator method or an in-module function.
+
+    Reading the words of the text over-approximates the names in the code (words in strings
+    and comments count too), which only means walking a function that finds nothing.
+    """
+    return not relevant.isdisjoint(_WORD.findall("\n".join(lines)))

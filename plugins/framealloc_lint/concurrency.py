@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from framealloc_lint.nodes import Location
 from framealloc_lint.scope import EXECUTOR, QUEUE, FunctionInfo, Scopes
 
 __all__ = ["REGISTER_METHODS", "Spawn", "is_registration", "is_sync_call", "spawn_of", "task_args"]
@@ -37,13 +38,13 @@ class Spawn:
     """A call that runs code on another thread or hands it values.
 
     Attributes:
-        node: The call.
+        node: The call (its location, once the flow walk that found it is done).
         kind: ``"thread"``, ``"executor"``, ``"queue"`` or ``"to_thread"``.
         targets: Callables the other thread runs.
         payload: Values handed to the other thread.
     """
 
-    node: ast.Call
+    node: ast.Call | Location
     kind: str
     targets: list[ast.expr] = field(default_factory=list)
     payload: list[ast.expr] = field(default_factory=list)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from framealloc_lint.codes import RULES
+from framealloc_lint.codes import RULES, canonical_code
 from framealloc_lint.model import Severity
 from framealloc_lint.symbols import STANDARD_TAGS
 
@@ -50,7 +50,9 @@ class LintConfig:
         module_tags: Module pattern -> the tag that module owns (FA801/FA803).
         loop_allocation_limit: Allocations per loop tolerated before FA602.
         small_loop: Literal loops with at most this many iterations are not hot.
-        root: Directory paths are reported relative to.
+        root: Directory exclude patterns are relative to.
+        source: The configuration file these settings came from, if any.
+        notes: Warnings about the configuration (renamed codes) for the command line to show.
     """
 
     min_severity: Severity = Severity.HINT
@@ -66,6 +68,8 @@ class LintConfig:
     loop_allocation_limit: int = 0
     small_loop: int = 8
     root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+    notes: tuple[str, ...] = ()
 
     def enabled(self, code: str) -> bool:
         """Whether ``code`` is checked at all."""
@@ -84,14 +88,23 @@ class LintConfig:
         return replace(self, **changes)
 
 
-def _codes(value: Any, where: str) -> frozenset[str]:
+def _codes(value: Any, where: str, notes: list[str]) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of codes")
-    codes = frozenset(v.strip().upper() for v in value)
-    unknown = sorted(codes - RULES.keys())
+    codes: set[str] = set()
+    unknown: list[str] = []
+    for item in value:
+        try:
+            code, note = canonical_code(item)
+        except KeyError:
+            unknown.append(item.strip().upper())
+            continue
+        codes.add(code)
+        if note:
+            notes.append(f"{where}: {note}")
     if unknown:
-        raise ConfigError(f"{where}: unknown code(s) {', '.join(unknown)}")
-    return codes
+        raise ConfigError(f"{where}: unknown code(s) {', '.join(sorted(unknown))}")
+    return frozenset(codes)
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -105,15 +118,16 @@ def _parse(data: dict[str, Any], root: Path) -> LintConfig:
     glob, lints = _table(data, "global"), _table(data, "lints")
     tags, thresholds = _table(data, "tags"), _table(data, "thresholds")
     config = LintConfig(root=root)
+    notes: list[str] = []
     try:
         if "min_severity" in glob:
             config = config.merged(min_severity=Severity.parse(str(glob["min_severity"])))
         levels: dict[str, Severity] = {}
-        disabled = set(_codes(lints.get("disabled", []), "[lints] disabled"))
+        disabled = set(_codes(lints.get("disabled", []), "[lints] disabled", notes))
         raw_levels = _table(lints, "levels") if "levels" in lints else {}
         raw_levels |= {k: v for k, v in lints.items() if k.upper().startswith("FA")}
         for code, level in raw_levels.items():
-            (code_up,) = _codes([code], "[lints] levels")
+            (code_up,) = _codes([code], "[lints] levels", notes)
             if str(level).lower() in ("allow", "off", "disabled"):
                 disabled.add(code_up)
             else:
@@ -143,27 +157,61 @@ def _parse(data: dict[str, Any], root: Path) -> LintConfig:
         | set(map(str, module_tags.values())),
         strict_tags="known_tags" in tags,
         module_tags={str(k): str(v) for k, v in module_tags.items()},
+        notes=tuple(notes),
         **limits,
     )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text (a binary file?)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}") from None
+
+
+def _fa_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """``[tool.fa]`` of a parsed ``pyproject.toml`` (None when it has none)."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    section = tool.get("fa")
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.fa] must be a table")
+    return section
 
 
 def load_config(path: Path) -> LintConfig:
     """Read a ``.fa.toml`` (or a ``pyproject.toml``'s ``[tool.fa]``).
 
     Raises:
-        ConfigError: When the file cannot be read or holds invalid settings.
+        ConfigError: When the file cannot be read, is not UTF-8 TOML, or holds invalid
+            settings.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("fa", {})
-    return _parse(data, path.resolve().parent)
+        data = _fa_table(data, path) or {}
+    try:
+        config = _parse(data, path.resolve().parent)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    return config.merged(source=path)
 
 
 def find_config(start: Path) -> Path | None:
-    """Nearest ``.fa.toml``, or ``pyproject.toml`` with ``[tool.fa]``, at or above ``start``."""
+    """Nearest ``.fa.toml``, or ``pyproject.toml`` with ``[tool.fa]``, at or above ``start``.
+
+    Raises:
+        ConfigError: A ``pyproject.toml`` met on the way cannot be read as TOML (it might
+            hold the configuration, so it is not silently passed over).
+    """
     here = start.resolve()
     if not here.is_dir():
         here = here.parent
@@ -172,11 +220,6 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text(encoding="utf-8")
-            except OSError:
-                continue
-            if "[tool.fa" in text:
-                return pyproject
+        if pyproject.is_file() and _fa_table(_read_toml(pyproject), pyproject) is not None:
+            return pyproject
     return None

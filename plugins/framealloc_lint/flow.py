@@ -7,8 +7,8 @@ approximate across branches (both arms are walked in turn). It records facts; th
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from framealloc_lint.concurrency import (
     Spawn,
@@ -18,7 +18,7 @@ from framealloc_lint.concurrency import (
     task_args,
 )
 from framealloc_lint.loops import LoopInfo, comprehension_loop, loop_info
-from framealloc_lint.nodes import children, walk
+from framealloc_lint.nodes import Location, children, location, walk
 from framealloc_lint.scope import EXECUTOR, FunctionInfo, Scopes, iter_local
 from framealloc_lint.values import (
     FRAME_CLOSE,
@@ -28,7 +28,7 @@ from framealloc_lint.values import (
     classify_alloc,
 )
 
-__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink"]
+__all__ = ["AllocEvent", "FlowResult", "FlowWalker", "Sink", "copies_into"]
 
 _VIEW_METHODS = {"view", "reshape", "ravel", "transpose", "squeeze", "swapaxes", "astype_view"}
 _VIEW_ATTRS = {"T", "real", "imag", "flat", "mT"}
@@ -39,9 +39,9 @@ _MUTATORS = {
 _ASYNC_POINTS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
-@dataclass
+@dataclass(slots=True)
 class AllocEvent:
-    """An allocation call and the context it happens in."""
+    """An allocation call and the context it happens in (the call kept as a location)."""
 
     call: AllocCall
     loops: list[LoopInfo]
@@ -49,34 +49,34 @@ class AllocEvent:
     sync_scope: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Sink:
     """A frame value reaching a place that outlives the frame (or another thread).
 
-    ``kind`` is one of ``self``, ``global``, ``container``, ``closure``, ``return``,
-    ``thread``, ``task``, ``await``.
+    ``kind`` is one of ``self``, ``global``, ``container``, ``resource``, ``closure``,
+    ``return``, ``thread``, ``task``, ``await``.
     """
 
     kind: str
-    node: ast.AST
+    node: Location
     origin: Origin
     detail: str
 
 
-@dataclass
+@dataclass(slots=True)
 class FlowResult:
     """Facts from one function (``fn``) or from module-level code (``fn`` is None)."""
 
     fn: FunctionInfo | None
     allocs: list[AllocEvent] = field(default_factory=list)
     sinks: list[Sink] = field(default_factory=list)
-    frame_ops: list[tuple[str, ast.AST]] = field(default_factory=list)
-    calls: list[tuple[FunctionInfo, ast.Call, bool]] = field(default_factory=list)
+    frame_ops: list[tuple[str, Location]] = field(default_factory=list)
+    calls: list[tuple[FunctionInfo, int, bool]] = field(default_factory=list)
     refs: set[FunctionInfo] = field(default_factory=set)
     spawns: list[Spawn] = field(default_factory=list)
     sync_lines: list[int] = field(default_factory=list)
-    tags: list[tuple[ast.Call, str | None]] = field(default_factory=list)
-    frame_blocks: list[ast.With | ast.AsyncWith] = field(default_factory=list)
+    tags: list[tuple[Location, str | None]] = field(default_factory=list)
+    frame_blocks: list[Location] = field(default_factory=list)
     returns_frame: bool = False
     signals_barrier: bool = False
     sets_thread_budget: bool = False
@@ -119,9 +119,8 @@ class FlowWalker:
         self.begun = False
         self._sink_keys: set[tuple[str, int]] = set()
 
-    def run(self) -> FlowResult:
-        """Walk the body and return the facts."""
-        body = self.fn.node.body if self.fn else self.scopes.tree.body
+    def run(self, body: list[ast.stmt]) -> FlowResult:
+        """Walk ``body`` (more of it may follow: module-level code comes chunk by chunk)."""
         self._stmts(body)
         return self.out
 
@@ -189,7 +188,7 @@ class FlowWalker:
                 has_await = any(isinstance(n, _ASYNC_POINTS) for b in stmt.body for n in _walk(b))
                 self.sync_scopes.append(not has_await)
                 if self.scopes.is_alloc(ctx.func.value, self.fn):  # type: ignore[attr-defined]
-                    self.out.frame_blocks.append(stmt)
+                    self.out.frame_blocks.append(location(stmt))
                 pushed += 1
             elif self.scopes.kind_of(ctx, self.fn) == EXECUTOR:
                 self.out.sync_lines.append(stmt.end_lineno or stmt.lineno)
@@ -209,7 +208,12 @@ class FlowWalker:
             self.values[name] = origin
 
     def _assign(self, target: ast.expr, value: ast.expr | None, augmented: bool = False) -> None:
-        origin = self.origin(value) if value is not None else None
+        if augmented:
+            # ``x += tmp`` adds the data in place (or builds a new object); only a container
+            # display (``items += [tmp]``) keeps a reference to the frame value itself.
+            origin = _contained(value, self.origin)
+        else:
+            origin = self.origin(value) if value is not None else None
         if isinstance(target, ast.Tuple | ast.List):
             pairs = value.elts if isinstance(value, ast.Tuple | ast.List) else []
             for i, elt in enumerate(target.elts):
@@ -225,7 +229,7 @@ class FlowWalker:
             elif not augmented:
                 self._bind_name(target.id, origin)
             return
-        if origin is not None:
+        if origin is not None and not copies_into(target):
             self._store_sink(target, origin, target)
 
     def _store_sink(self, target: ast.expr, origin: Origin, at: ast.AST) -> None:
@@ -240,6 +244,18 @@ class FlowWalker:
         if isinstance(base, ast.Name) and self._is_module_var(base.id):
             kind = "global" if isinstance(target, ast.Attribute) else "container"
             self._sink(kind, at, origin, base.id)
+        elif isinstance(base, ast.Name) and self._is_resource(base.id):
+            self._sink("resource", at, origin, base.id)
+
+    def _is_resource(self, name: str) -> bool:
+        """Whether ``name`` is an App resource parameter (``Res``/``ResMut``/``Local``):
+        resources live as long as the App, across every frame."""
+        scope = self.fn
+        while scope is not None:
+            if name in scope.locals:
+                return name in scope.resource_params
+            scope = scope.parent
+        return False
 
     def _is_module_var(self, name: str) -> bool:
         if name not in self.scopes.module_vars:
@@ -266,45 +282,58 @@ class FlowWalker:
         key = (kind, id(node))
         if key not in self._sink_keys:
             self._sink_keys.add(key)
-            self.out.sinks.append(Sink(kind, node, origin, detail))
+            kept = replace(origin, node=location(origin.node))
+            self.out.sinks.append(Sink(kind, location(node), kept, detail))
 
     # -- frame values --------------------------------------------------------------------
     def origin(self, expr: ast.expr | None) -> Origin | None:
-        """The frame allocation ``expr`` evaluates to (or holds), if any."""
-        if expr is None:
-            return None
+        """The frame allocation ``expr`` evaluates to (or holds), if any.
+
+        Sub-expressions are tried in source order with an explicit stack, so a chain of
+        thousands of slices or conditionals does not exhaust Python's recursion limit.
+        """
+        stack = [expr] if expr is not None else []
+        while stack:
+            found, more = self._origin_step(stack.pop())
+            if found is not None:
+                return found
+            stack.extend(reversed(more))
+        return None
+
+    def _origin_step(self, expr: ast.expr) -> tuple[Origin | None, list[ast.expr]]:
+        """The origin ``expr`` has by itself, or the sub-expressions that may carry one."""
         if isinstance(expr, ast.Name):
-            return self.values.get(expr.id)
+            return self.values.get(expr.id), []
         if isinstance(expr, ast.Call):
             alloc = classify_alloc(expr, self.scopes, self.fn)
             if alloc is not None:
-                return alloc.origin() if alloc.kind == "frame" else None
+                return (alloc.origin() if alloc.kind == "frame" else None), []
             callee = self.scopes.resolve_function(expr.func, self.fn)
             if callee is not None and callee in self.frame_returning:
-                return Origin(expr, f"{callee.name}()")
+                return Origin(expr, f"{callee.name}()"), []
             if isinstance(expr.func, ast.Attribute) and expr.func.attr in _VIEW_METHODS:
-                return self.origin(expr.func.value)
-            return None
+                return None, [expr.func.value]
+            return None, []
         if isinstance(expr, ast.Attribute):
-            return self.origin(expr.value) if expr.attr in _VIEW_ATTRS else None
+            return None, [expr.value] if expr.attr in _VIEW_ATTRS else []
         if isinstance(expr, ast.Subscript):
             parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
             if any(isinstance(p, ast.Slice) or _is_ellipsis(p) for p in parts):
-                return self.origin(expr.value)
-            return None
+                return None, [expr.value]
+            return None, []
         if isinstance(expr, ast.Tuple | ast.List | ast.Set):
-            return _first(self.origin(e) for e in expr.elts)
+            return None, list(expr.elts)
         if isinstance(expr, ast.Dict):
-            return _first(self.origin(v) for v in expr.values)
+            return None, [v for v in expr.values if v is not None]
         if isinstance(expr, ast.Starred | ast.NamedExpr):
-            return self.origin(expr.value)
+            return None, [expr.value]
         if isinstance(expr, ast.IfExp):
-            return self.origin(expr.body) or self.origin(expr.orelse)
+            return None, [expr.body, expr.orelse]
         if isinstance(expr, ast.BoolOp):
-            return _first(self.origin(v) for v in expr.values)
+            return None, list(expr.values)
         if isinstance(expr, ast.Lambda):
-            return self._captures(expr, "<lambda>")
-        return None
+            return self._captures(expr, "<lambda>"), []
+        return None, []
 
     def _captures(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
                   name: str) -> Origin | None:  # fmt: skip
@@ -339,39 +368,52 @@ class FlowWalker:
                 if origin is not None and (node.id in self.held or id(node) in awaited):
                     self._sink("await", node, origin, node.id)
 
-    def _expr(self, node: ast.AST, comps: list[LoopInfo]) -> None:
-        if isinstance(node, ast.Lambda):
-            return
-        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            inner = list(comps)
-            for gen in node.generators:
-                self._expr(gen.iter, inner)
-                inner = [*inner, comprehension_loop(gen, self.scopes, self.small_loop)]
-                for cond in gen.ifs:
-                    self._expr(cond, inner)
-            elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-            for elt in elts:
-                self._expr(elt, inner)
-            return
-        for child in children(node):
-            if isinstance(node, ast.Call) and child is node.func:
-                if not isinstance(child, ast.Name):
-                    self._expr_callee(child, comps)
+    def _expr(self, root: ast.AST, comps: list[LoopInfo]) -> None:
+        """Visit an expression bottom-up, in evaluation order, with an explicit stack.
+
+        ``comps`` are the comprehension loops the expression sits in. A call's callee is
+        visited without counting ``self.method`` itself as a reference; lambdas are skipped
+        (their bodies run later, elsewhere).
+        """
+        stack: list[tuple[ast.AST, list[LoopInfo], bool]] = [(root, comps, False)]
+        while stack:
+            node, loops, visited = stack.pop()
+            if visited:
+                self._after(node, loops)
                 continue
-            self._expr(child, comps)
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                order: list[tuple[ast.AST, list[LoopInfo]]] = []
+                inner = list(loops)
+                for gen in node.generators:
+                    order.append((gen.iter, inner))
+                    inner = [*inner, comprehension_loop(gen, self.scopes, self.small_loop)]
+                    order.extend((cond, inner) for cond in gen.ifs)
+                elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                order.extend((elt, inner) for elt in elts)
+                stack.extend((sub, ctx, False) for sub, ctx in reversed(order))
+                continue
+            stack.append((node, loops, True))
+            kids: list[ast.AST] = []
+            for child in children(node):
+                if isinstance(node, ast.Call) and child is node.func:
+                    if isinstance(child, ast.Attribute):
+                        kids.append(child.value)
+                    elif not isinstance(child, ast.Name):
+                        kids.append(child)
+                    continue
+                kids.append(child)
+            stack.extend((child, loops, False) for child in reversed(kids))
+
+    def _after(self, node: ast.AST, comps: list[LoopInfo]) -> None:
+        """What an expression node does once its operands were visited."""
         if isinstance(node, ast.Call):
             self._call(node, comps)
         elif isinstance(node, ast.NamedExpr):
             self._bind_name(node.target.id, self.origin(node.value))
         elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
             self._reference(node)
-
-    def _expr_callee(self, func: ast.expr, comps: list[LoopInfo]) -> None:
-        """Visit a call's callee without counting ``self.method`` itself as a reference."""
-        if isinstance(func, ast.Attribute):
-            self._expr(func.value, comps)
-        else:
-            self._expr(func, comps)
 
     def _reference(self, node: ast.expr) -> None:
         target = self.scopes.resolve_function(node, self.fn)
@@ -387,20 +429,21 @@ class FlowWalker:
             for loop in loops:
                 loop.allocs += 1
             sync = bool(self.sync_scopes) and self.sync_scopes[-1]
-            self.out.allocs.append(AllocEvent(alloc, loops, frame_open, sync))
+            kept = replace(alloc, node=location(call))
+            self.out.allocs.append(AllocEvent(kept, loops, frame_open, sync))
         elif method and isinstance(call.func, ast.Attribute):
             receiver_is_alloc = self.scopes.is_alloc(call.func.value, self.fn)
             if receiver_is_alloc and (method in FRAME_OPEN or method in FRAME_CLOSE):
-                self.out.frame_ops.append((method, call))
+                self.out.frame_ops.append((method, location(call)))
                 self.begun = self.begun or method == "begin_frame"
             if receiver_is_alloc and method == "with_tag":
                 value = self.scopes.imports.tag_value(call.args[0]) if call.args else None
-                self.out.tags.append((call, value))
+                self.out.tags.append((location(call), value))
             self.out.signals_barrier |= method == "signal_frame_complete"
             self.out.sets_thread_budget |= method == "set_thread_budget_config"
         callee = self.scopes.resolve_function(call.func, self.fn)
         if callee is not None:
-            self.out.calls.append((callee, call, frame_open))
+            self.out.calls.append((callee, call.lineno, frame_open))
         if is_sync_call(call, self.scopes):
             self.out.sync_lines.append(call.lineno)
         self._call_sinks(call, method)
@@ -408,11 +451,12 @@ class FlowWalker:
     def _call_sinks(self, call: ast.Call, method: str | None) -> None:
         spawn = spawn_of(call, self.scopes, self.fn)
         if spawn is not None:
-            self.out.spawns.append(spawn)
             for value in [*spawn.payload, *spawn.targets]:
                 found = self.origin(value)
                 if found is not None:
                     self._sink("thread", value, found, spawn.kind)
+            # Kept: where it is and what runs (the payload was checked above).
+            self.out.spawns.append(Spawn(location(call), spawn.kind, spawn.targets))
         tasks = task_args(call, self.scopes)
         for arg in tasks or []:
             inner: list[ast.expr] = []
@@ -451,6 +495,30 @@ def _walk(node: ast.AST) -> list[ast.AST]:
 def _method(node: ast.expr) -> str | None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr
+    return None
+
+
+def copies_into(target: ast.expr) -> bool:
+    """Whether assigning to ``target`` copies the value's elements instead of keeping it.
+
+    ``a[:] = v``, ``a[...] = v`` and ``a[1, :] = v`` write ``v``'s data into ``a``'s storage
+    (numpy arrays and lists alike); ``a[k] = v`` may keep ``v`` itself (a dict), so it does not
+    count as a copy.
+    """
+    if not isinstance(target, ast.Subscript):
+        return False
+    parts = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    return any(isinstance(p, ast.Slice) or _is_ellipsis(p) for p in parts)
+
+
+def _contained(
+    value: ast.expr | None, origin: Callable[[ast.expr], Origin | None]
+) -> Origin | None:
+    """The frame value a container display (``[tmp]``, ``{"k": tmp}``) holds, if any."""
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return _first(origin(e) for e in value.elts)
+    if isinstance(value, ast.Dict):
+        return _first(origin(v) for v in value.values)
     return None
 
 

@@ -13,29 +13,33 @@ __all__ = ["LoopInfo", "comprehension_loop", "loop_info"]
 
 _UNBOUNDED_ITERS = {"itertools.count", "itertools.cycle"}
 _FREES = {"pool_free", "heap_free"}
+_HAND_OFF = {"put", "put_nowait"}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LoopInfo:
     """What the analyser knows about one loop.
 
+    The loop's syntax tree is not kept (findings refer to allocation calls, not loops).
+
     Attributes:
-        node: The ``for``/``while`` statement or comprehension generator.
         unbounded: ``while True``, ``itertools.count()``, ``iter(f, sentinel)``.
         frame_loop: The body begins/ends a frame (each iteration is its own frame).
         single_pass: The body ends every pass with ``break``/``return``/``raise``.
         small: Iterates over a short literal (``for side in (LEFT, RIGHT)``, ``range(4)``).
         frees: The body frees pool/heap memory.
+        hands_off: The body hands values on (a queue's ``put``, ``yield``): what it
+            allocates may be the consumer's to free.
         breaks: The body can ``break`` out (a retry or search loop).
         allocs: Allocations counted inside the loop (filled by the walker).
     """
 
-    node: ast.AST
     unbounded: bool = False
     frame_loop: bool = False
     single_pass: bool = False
     small: bool = False
     frees: bool = False
+    hands_off: bool = False
     breaks: bool = False
     allocs: int = 0
 
@@ -66,7 +70,7 @@ def _small(node: ast.expr, limit: int) -> bool:
 
 def loop_info(node: ast.For | ast.AsyncFor | ast.While, scopes: Scopes, limit: int) -> LoopInfo:
     """Describe a ``for``/``while`` statement."""
-    info = LoopInfo(node)
+    info = LoopInfo()
     if isinstance(node, ast.While):
         test = node.test
         info.unbounded = isinstance(test, ast.Constant) and bool(test.value)
@@ -76,10 +80,13 @@ def loop_info(node: ast.For | ast.AsyncFor | ast.While, scopes: Scopes, limit: i
     info.single_pass = any(isinstance(s, ast.Break | ast.Return | ast.Raise) for s in node.body)
     for stmt in node.body:
         for sub in [stmt, *iter_local(stmt)]:
+            if isinstance(sub, ast.Yield | ast.YieldFrom):
+                info.hands_off = True
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
                 method = sub.func.attr
                 info.frame_loop |= method in FRAME_OPEN or method in FRAME_CLOSE
                 info.frees |= method in _FREES
+                info.hands_off |= method in _HAND_OFF
     info.breaks = any(isinstance(n, ast.Break) for n in _same_loop(node.body))
     return info
 
@@ -107,4 +114,4 @@ def _same_loop(body: list[ast.stmt]) -> list[ast.AST]:
 
 def comprehension_loop(gen: ast.comprehension, scopes: Scopes, limit: int) -> LoopInfo:
     """Describe one ``for`` clause of a comprehension."""
-    return LoopInfo(gen, unbounded=_unbounded_iter(gen.iter, scopes), small=_small(gen.iter, limit))
+    return LoopInfo(unbounded=_unbounded_iter(gen.iter, scopes), small=_small(gen.iter, limit))

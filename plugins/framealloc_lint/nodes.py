@@ -7,8 +7,9 @@ marker of each name; the analyser walks each tree a few times, so this matters f
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
-__all__ = ["children", "walk"]
+__all__ = ["Location", "children", "location", "walk"]
 
 _SKIP = {"ctx", "type_comment", "kind"}
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -45,3 +46,26 @@ def walk(node: ast.AST) -> list[ast.AST]:
         out.extend(kids)
         stack.extend(kids)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a node is: kept instead of the node, whose subtree may be large.
+
+    Attributes:
+        lineno: 1-based line.
+        col_offset: 0-based column.
+        end_lineno: Last line of the node.
+    """
+
+    lineno: int
+    col_offset: int
+    end_lineno: int
+
+
+def location(node: ast.AST | Location) -> Location:
+    """The location of ``node`` (a :class:`Location` is returned as is)."""
+    if isinstance(node, Location):
+        return node
+    line = getattr(node, "lineno", 1)
+    return Location(line, getattr(node, "col_offset", 0), getattr(node, "end_lineno", None) or line)

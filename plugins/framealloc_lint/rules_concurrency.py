@@ -1,4 +1,4 @@
-"""Rule table, concurrency and architecture half: FA2xx, FA7xx, FA8xx, FA900."""
+"""Rule table, concurrency and architecture half: FA2xx, FA7xx, FA8xx, FA9xx."""
 
 from __future__ import annotations
 
@@ -256,8 +256,10 @@ CONCURRENCY_RULES: tuple[Rule, ...] = (
         severity=Severity.ERROR,
         summary="file could not be parsed",
         explanation=(
-            "The analyser reads source with Python's `ast` module; a file with a syntax "
-            "error (or that cannot be decoded) cannot be checked and is reported instead."
+            "The analyser reads source with Python's `ast` module, decoding it as Python does "
+            "(a UTF-8 byte-order mark or a PEP 263 coding line chooses the encoding). A file "
+            "Python's parser rejects, or whose bytes are invalid in its encoding, cannot be "
+            "checked and is reported instead."
         ),
         bad=_code("""
             def update(alloc: AllocResource) -> None
@@ -268,5 +270,25 @@ CONCURRENCY_RULES: tuple[Rule, ...] = (
                 ...
         """),
         help="fix the syntax error (run `python -m py_compile FILE`)",
+    ),
+    Rule(
+        code="FA902",
+        name="analysis-incomplete",
+        category="internal",
+        severity=Severity.ERROR,
+        summary="the analyser could not finish checking a file",
+        explanation=(
+            "The file parsed, but a check stopped on it: the code is nested deeper than the "
+            "analyser can follow (thousands of chained operators or subscripts), memory ran "
+            "out, or the analyser has a bug. The other files, and the checks that finished, "
+            "are reported normally; this finding says that the file was only partly checked."
+        ),
+        bad=_code("""
+            total = a0 + a1 + a2 + ...  # generated: 100,000 terms in one expression
+        """),
+        good=_code("""
+            total = sum(values)
+        """),
+        help="split the generated expression, or report the message and the file as an fa bug",
     ),
 )

@@ -1,4 +1,4 @@
-"""Rule table, memory half: frame escapes, loops and retention (FA6xx, FA301)."""
+"""Rule table, memory half: frame escapes, loops and retention (FA6xx)."""
 
 from __future__ import annotations
 
@@ -14,35 +14,6 @@ def _code(text: str) -> str:
 
 
 MEMORY_RULES: tuple[Rule, ...] = (
-    Rule(
-        code="FA301",
-        name="unbounded-loop-allocation",
-        category="budget",
-        severity=Severity.HINT,
-        summary="allocation in a loop with no bound",
-        explanation=(
-            "A `while True` loop (or a loop over `itertools.count()` / `iter(f, sentinel)`) "
-            "that allocates without beginning a new frame per iteration grows the frame "
-            "arena, pool or heap with no limit the analyser can see; a long run ends in "
-            "FA003 (arena exhausted) or a budget error (FA301/FA302). Loops that begin and "
-            "end a frame each iteration (the game loop) are not flagged, nor are pool/heap "
-            "loops that free what they allocate."
-        ),
-        bad=_code("""
-            while True:
-                item = work.get()
-                scratch = alloc.frame_alloc(np.float32, 256)
-                process(item, scratch)
-        """),
-        good=_code("""
-            while True:
-                item = work.get()
-                with alloc.frame_scope():
-                    scratch = alloc.frame_alloc(np.float32, 256)
-                    process(item, scratch)
-        """),
-        help="bound the loop, or give each iteration its own frame (`with alloc.frame_scope():`)",
-    ),
     Rule(
         code="FA601",
         name="frame-escape",
@@ -82,8 +53,9 @@ MEMORY_RULES: tuple[Rule, ...] = (
             "Each allocation costs a call, bookkeeping and (for frame memory) arena space; "
             "allocating once per iteration of a `for`/`while` loop or comprehension is "
             "usually one batched allocation written the slow way. Loops that run a frame per "
-            "iteration, loops over a short literal, and loops that leave after their first "
-            "pass are not flagged. The limit is `[thresholds] loop_allocation_limit`."
+            "iteration, loops over a short literal, loops that leave after their first pass, "
+            "and loops with no bound (`while True`: they run over time, not over a batch; "
+            "see FA606) are not flagged. The limit is `[thresholds] loop_allocation_limit`."
         ),
         bad=_code("""
             for sprite in sprites:
@@ -177,5 +149,37 @@ MEMORY_RULES: tuple[Rule, ...] = (
                 # collect the promoted copy from end_frame_with_promotions()
         """),
         help="choose `Importance.REUSABLE`/`RetentionPolicy.PROMOTE_TO_POOL`, or keep a copy",
+    ),
+    Rule(
+        code="FA606",
+        name="unbounded-loop-allocation",
+        category="budget",
+        severity=Severity.HINT,
+        summary="allocation in a loop with no bound",
+        explanation=(
+            "A `while True` loop (or a loop over `itertools.count()` / `iter(f, sentinel)`) "
+            "that allocates without beginning a new frame per iteration grows the frame "
+            "arena, pool or heap with no limit the analyser can see; a long run ends in "
+            "runtime FA003 (arena exhausted) or FA301/FA302 (budget exceeded). Loops that "
+            "begin and end a frame each iteration (the game loop) are not flagged, nor are "
+            "pool/heap loops that free what they allocate or hand it on (a queue's `put`, "
+            "`yield`: the consumer frees it). Allocations in such a loop are not also "
+            "reported as FA602. Before fa 0.2.0 this check was "
+            "reported as FA301, which is the runtime's 'global memory budget exceeded'."
+        ),
+        bad=_code("""
+            while True:
+                item = work.get()
+                scratch = alloc.frame_alloc(np.float32, 256)
+                process(item, scratch)
+        """),
+        good=_code("""
+            while True:
+                item = work.get()
+                with alloc.frame_scope():
+                    scratch = alloc.frame_alloc(np.float32, 256)
+                    process(item, scratch)
+        """),
+        help="bound the loop, or give each iteration its own frame (`with alloc.frame_scope():`)",
     ),
 )

@@ -3,10 +3,13 @@ and ``# fa: allow-file FA8xx``-style file-wide suppression (``# fa: allow-file F
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
+from collections.abc import Sequence
 
+from framealloc_lint.chunks import Chunk
 from framealloc_lint.model import Diagnostic
 
 __all__ = ["Suppressions"]
@@ -27,32 +30,54 @@ class Suppressions:
 
     Args:
         source: The file's text.
+        chunks: The file's top-level chunks, when it was split (see
+            :mod:`framealloc_lint.chunks`): only chunks holding a candidate comment are
+            tokenized, instead of the whole file.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, chunks: Sequence[Chunk] | None = None) -> None:
         self.by_line: dict[int, set[str]] = {}
         self.file_wide: set[str] = set()
-        if "fa:" not in source.lower():
+        if not _PATTERN.search(source):
             return
         lines = source.splitlines()
+        if chunks is None or len(chunks) <= 1:
+            self._read(source, 1, lines)
+            return
+        firsts = [chunk.first_line for chunk in chunks]
+        wanted = sorted({
+            bisect.bisect_right(firsts, number) - 1
+            for number, line in enumerate(lines, start=1)
+            if _PATTERN.search(line)
+        })  # fmt: skip
+        for index in wanted:
+            self._read(chunks[index].text, chunks[index].first_line, lines)
+
+    def _read(self, text: str, first_line: int, lines: list[str]) -> None:
+        """Collect the comments of ``text``, whose first line is ``first_line`` of the file.
+
+        Tokens are streamed, not listed: a large file's token list would cost more memory
+        than its syntax tree.
+        """
+        offset = first_line - 1
         try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+            for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+                if tok.type == tokenize.COMMENT:
+                    self._comment(tok.string, tok.start[0] + offset, lines)
         except (tokenize.TokenError, SyntaxError):
             return
-        for tok in tokens:
-            if tok.type != tokenize.COMMENT:
-                continue
-            match = _PATTERN.search(tok.string)
-            if match is None:
-                continue
-            codes = _codes(match.group(2))
-            if match.group(1):
-                self.file_wide |= codes
-                continue
-            line = tok.start[0]
-            self.by_line.setdefault(line, set()).update(codes)
-            if lines[line - 1].lstrip().startswith("#"):
-                self.by_line.setdefault(self._next_code_line(lines, line), set()).update(codes)
+
+    def _comment(self, comment: str, line: int, lines: list[str]) -> None:
+        match = _PATTERN.search(comment)
+        if match is None:
+            return
+        codes = _codes(match.group(2))
+        if match.group(1):
+            self.file_wide |= codes
+            return
+        self.by_line.setdefault(line, set()).update(codes)
+        if lines[line - 1].lstrip().startswith("#"):
+            self.by_line.setdefault(self._next_code_line(lines, line), set()).update(codes)
 
     @staticmethod
     def _next_code_line(lines: list[str], line: int) -> int:

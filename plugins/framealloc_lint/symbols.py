@@ -2,7 +2,11 @@
 
 Only imports are followed (``import framealloc_engine as fe``, ``from framealloc_engine import
 SmartAlloc as SA``, relative imports inside the package); a class that merely shares a name with
-the library's is not the library's.
+the library's is not the library's. Every namespace of the library counts: the root
+(``SmartAlloc``, ``AllocConfig``), ``framealloc_engine.app`` (``App``, ``Update``, ``Res``...),
+the allocator bridge ``framealloc_engine.bridge`` (``SmartAllocPlugin``, ``AllocResource``),
+``framealloc_engine.prelude`` (also as ``from framealloc_engine.prelude import *``) and any other
+submodule: an export is known by its name wherever in the package it is imported from.
 """
 
 from __future__ import annotations
@@ -60,9 +64,16 @@ class Imports:
         is_package: bool = False,
     ) -> None:
         self.names: dict[str, str] = {}
+        #: Modules imported with ``from module import *`` (other than the library's).
+        self.star_modules: list[str] = []
+        self._module_name = module_name
         package = (module_name or "").split(".")
-        if not is_package:
-            package = package[:-1]
+        self._package = package if is_package else package[:-1]
+        self.add(nodes)
+
+    def add(self, nodes: Iterable[ast.Import | ast.ImportFrom]) -> None:
+        """Record more import statements (those inside functions, read later)."""
+        package = self._package
         for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -74,22 +85,31 @@ class Imports:
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    if not module_name or node.level > len(package):
+                    if not self._module_name or node.level > len(package):
                         continue
                     parent = package[: len(package) - node.level + 1]
                     base = ".".join([*parent, base] if base else parent)
                 for alias in node.names:
                     if alias.name != "*":
                         self.names[alias.asname or alias.name] = f"{base}.{alias.name}"
+                    elif base == LIBRARY or base.startswith(LIBRARY + "."):
+                        # ``from framealloc_engine.prelude import *``: the exports it can give
+                        self.names.update({name: f"{base}.{name}" for name in EXPORTS})
+                    else:
+                        self.star_modules.append(base)
 
     def qualname(self, node: ast.expr) -> str | None:
         """Fully qualified name of a ``Name``/``Attribute`` chain rooted at an import."""
-        if isinstance(node, ast.Name):
-            return self.names.get(node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value)
-            return f"{base}.{node.attr}" if base else None
-        return None
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.names.get(node.id)
+        if base is None:
+            return None
+        return ".".join([base, *reversed(attrs)])
 
     def lib(self, node: ast.expr) -> str | None:
         """The library export ``node`` refers to (``"SmartAlloc"``), or None."""

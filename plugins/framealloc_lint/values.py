@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from framealloc_lint.scope import INJECTED, OWNED, FunctionInfo, Scopes
+from framealloc_lint.nodes import Location
+from framealloc_lint.scope import ALLOCATORS, FunctionInfo, Scopes
 
 __all__ = [
     "ALLOC_METHODS",
@@ -50,7 +51,7 @@ class Origin:
         closure: Name of the closure holding the value, when it is held by one.
     """
 
-    node: ast.AST
+    node: ast.AST | Location
     method: str
     policy: str | None = "DISCARD"
     explicit_policy: bool = False
@@ -68,9 +69,9 @@ class Origin:
 
 @dataclass(frozen=True)
 class AllocCall:
-    """An allocation call on a recognised allocator."""
+    """An allocation call on a recognised allocator (kept as a location once walked)."""
 
-    node: ast.Call
+    node: ast.Call | Location
     method: str
     kind: str
     provenance: str
@@ -97,7 +98,7 @@ def classify_alloc(call: ast.Call, scopes: Scopes, fn: FunctionInfo | None) -> A
     if not isinstance(func, ast.Attribute) or func.attr not in ALLOC_METHODS:
         return None
     kind = scopes.kind_of(func.value, fn)
-    if kind not in (OWNED, INJECTED):
+    if kind not in ALLOCATORS:
         return None
     assert kind is not None
     policy: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from framealloc_lint.cli import main
-from framealloc_lint.codes import RULES
+from framealloc_lint.codes import CATEGORIES, RULES
 from tests.lint.support import FIXTURES
 
 BAD_ERROR = FIXTURES / "FA201" / "bad_thread_args.py"  # errors (FA201)
@@ -124,8 +125,7 @@ def test_explain_shows_bad_and_good_examples(capsys: pytest.CaptureFixture[str])
 def test_list_and_categories(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["list"], capsys)
     assert [line.split()[0] for line in out.splitlines()] == sorted(
-        RULES, key=lambda c: (["frame", "budget", "thread", "async", "tags", "parse"]
-                              .index(RULES[c].category), c))  # fmt: skip
+        RULES, key=lambda c: (list(CATEGORIES).index(RULES[c].category), c))
     _, out, _ = run(["list", "--category", "thread"], capsys)
     assert out.splitlines()[0] == "[thread]"
     assert {line.split()[0] for line in out.splitlines()[1:]} == {
@@ -206,3 +206,138 @@ def test_module_entry_point_in_a_subprocess() -> None:
         capture_output=True, text=True, cwd=root, timeout=60, check=False,
     )  # fmt: skip
     assert clean.returncode == 0, clean.stderr
+
+
+def test_all_and_no_abbreviations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "game.py").write_text(BAD_ERROR.read_text())
+    code, out, err = run(["check", "--all", str(source), "--no-config", "--format", "json"],
+                         capsys)  # fmt: skip
+    assert code == 1, err
+    assert json.loads(out)["files"] == 1  # `src` is a path, not the value of `--allow`
+    for abbreviated in (["--al", str(source)], ["--allo", "FA201"], ["--form", "json"]):
+        status, _, err = run(["check", *abbreviated, "--no-config"], capsys)
+        assert status == 2
+        assert "error" in err
+    status, _, err = run(["check", "--all", "--only", "FA601", str(source), "--no-config"],
+                         capsys)  # fmt: skip
+    assert status == 2
+    assert "--all" in err
+
+
+def test_category_switches_select_families(capsys: pytest.CaptureFixture[str]) -> None:
+    targets = [str(FIXTURES / "FA201"), str(FIXTURES / "FA601")]
+    _, out, _ = run(["check", *targets, "--no-config", "--format", "json"], capsys)
+    assert {d["code"] for d in json.loads(out)["diagnostics"]} >= {"FA201", "FA601"}
+    _, out, _ = run(["check", *targets, "--no-config", "--format", "json", "--threading"],
+                    capsys)  # fmt: skip
+    assert {d["code"][:3] for d in json.loads(out)["diagnostics"]} == {"FA2"}
+    _, out, _ = run(["check", *targets, "--no-config", "--format", "json", "--dirtymem"],
+                    capsys)  # fmt: skip
+    assert {d["code"][:4] for d in json.loads(out)["diagnostics"]} == {"FA60"}
+
+
+@pytest.mark.parametrize("target", ["directory", "missing/x.json", "file/x.json"])
+def test_unwritable_output_is_a_usage_error(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "file").write_text("")
+    code, out, err = run(["check", str(BAD_ERROR), "--no-config", "-o", str(tmp_path / target)],
+                         capsys)  # fmt: skip
+    assert code == 2
+    assert out == ""
+    assert "cannot write the report" in err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x00\xff\xfe binary \x89PNG", b"[tool.fa\nmin_severity = 1\n", b"[tool]\nfa = 3\n"],
+    ids=["binary", "malformed", "fa-not-a-table"],
+)
+def test_bad_pyproject_is_a_configuration_error(
+    content: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    (tmp_path / "game.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["check"], capsys)
+    assert code == 2
+    assert err.startswith("fa: configuration error:")
+    assert "pyproject.toml" in err
+    assert "Traceback" not in err
+
+
+def test_renamed_code_is_read_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    target = FIXTURES / "FA606" / "bad_while_true.py"
+    _, out, _ = run(["check", str(target), "--no-config", "--format", "compact"], capsys)
+    assert "[FA606]" in out
+    code, out, err = run(["check", str(target), "--no-config", "--format", "compact",
+                          "--allow", "FA301"], capsys)  # fmt: skip
+    assert code == 0
+    assert "[FA606]" not in out
+    assert "FA301 was renamed FA606" in err
+
+
+def test_explain_knows_runtime_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["explain", "FA003"], capsys)
+    assert code == 0
+    assert "frame arena exhausted" in out
+    assert "reported by the allocator at runtime" in out
+    code, out, _ = run(["explain", "fa201"], capsys)  # static and runtime
+    assert code == 0
+    assert "reported by: fa (static analysis)" in out
+    assert "At runtime, framealloc_engine reports FA201" in out
+    code, out, _ = run(["explain", "FA301"], capsys)  # runtime meaning, plus the rename
+    assert "global memory budget exceeded" in out
+    assert "now FA606" in out
+    assert "unbounded-loop-allocation" in out
+
+
+def test_every_code_is_listed_and_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    from framealloc_engine.diagnostics.codes import all_codes
+
+    runtime = [entry.code for entry in all_codes()]
+    code, out, _ = run(["list", "--runtime"], capsys)
+    assert code == 0
+    listed = [line.split()[0] for line in out.splitlines() if line.startswith("FA")]
+    assert set(listed) == set(RULES) | set(runtime)
+    for each in sorted(set(RULES) | set(runtime)):
+        status, text, _ = run(["explain", each], capsys)
+        assert status == 0, each
+        assert each in text
+
+
+def test_one_meaning_per_code() -> None:
+    """A code both tables have means the same mistake; FA301 is the runtime's alone."""
+    from framealloc_engine.diagnostics.codes import CODES
+
+    shared = set(RULES) & set(CODES)
+    assert shared == {"FA201", "FA202", "FA203", "FA205"}
+    for code in shared:
+        assert RULES[code].category == CODES[code].category == "thread"
+    assert "FA301" not in RULES
+    assert RULES["FA606"].name == "unbounded-loop-allocation"
+
+
+def test_jobs_and_verbose(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["check", str(FIXTURES), "--no-config", "--format", "json", "-j", "2",
+                          "-v"], capsys)  # fmt: skip
+    serial = run(["check", str(FIXTURES), "--no-config", "--format", "json", "-j", "1"], capsys)
+    assert json.loads(out) == json.loads(serial[1])
+    assert "with 2 job(s)" in err
+    assert "fa: configuration: none" in err
+    assert run(["check", str(FIXTURES), "-j", "-1"], capsys)[0] == 2
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fa check | head -1``: the reader is gone; no traceback, status 1."""
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["check", str(BAD_WARNING), "--no-config"]) == 1

@@ -34,7 +34,12 @@ def test_fixture(code: str, path: Path) -> None:
         assert got == [], [d.message for d in diagnostics if d.code == code]
 
 
-@pytest.mark.parametrize("code", sorted(RULES))
+# FA902 says the analyser itself could not finish; no source is meant to trigger it (it is
+# tested by breaking a check on purpose, in test_runner.py).
+FIXTURE_CODES = sorted(code for code, rule in RULES.items() if rule.category != "internal")
+
+
+@pytest.mark.parametrize("code", FIXTURE_CODES)
 def test_every_rule_has_three_bad_and_three_good_fixtures(code: str) -> None:
     directory = FIXTURES / code
     bad = sorted(directory.glob("bad*.py"))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from framealloc_lint import RULES, LintConfig, Severity, analyze_paths
+from framealloc_lint import RULES, Diagnostic, LintConfig, Severity, analyze_paths
 from framealloc_lint.formats import FORMATS, render
+from framealloc_lint.output.common import HOME
 from framealloc_lint.runner import RunResult
 from tests.lint.support import FIXTURES
 
@@ -21,7 +23,9 @@ def result() -> RunResult:
 
 
 def test_every_format_renders(result: RunResult) -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "junit", "checkstyle", "compact"}
+    assert set(FORMATS) == {
+        "text", "json", "sarif", "junit", "checkstyle", "compact", "github", "gitlab",
+    }  # fmt: skip
     for name in FORMATS:
         assert render(result, name).endswith("\n")
 
@@ -109,3 +113,79 @@ def test_empty_run_renders_valid_documents() -> None:
     assert ET.fromstring(render(empty, "junit")).get("tests") == "0"
     assert ET.fromstring(render(empty, "checkstyle")).findall("file") == []
     assert render(empty, "compact") == ""
+
+
+def _crafted(path: str, message: str, line: int = 3) -> RunResult:
+    diag = Diagnostic(path, line, 5, "FA601", Severity.WARNING, message, "a note", "a help")
+    source = "x = 1\n\x0c\nself.a = alloc.frame_alloc(np.float32, 4)  # \x1b[31mred\n"
+    return RunResult([diag], [path], {path: "\n" * (line - 3) + source})
+
+
+@pytest.mark.parametrize("fmt", ["junit", "checkstyle"])
+def test_xml_stays_valid_with_control_characters(fmt: str) -> None:
+    weird = "dir\x01/na\x1bme\udcff,\x7f.py"
+    root = ET.fromstring(render(_crafted(weird, "bad\x00 message\x08"), fmt))
+    names = {e.get("name") for e in root.iter() if e.tag in ("testsuite", "file")}
+    assert names == {"dir\\x01/na\\x1bme\\udcff,\x7f.py"}
+    text = "".join(root.itertext()) + "".join(v for e in root.iter() for v in e.attrib.values())
+    assert "bad\\x00 message\\x08" in text
+
+
+def test_xml_from_a_real_file_with_a_control_character_in_its_name(tmp_path: Path) -> None:
+    bad = (FIXTURES / "FA601" / "bad_self_store.py").read_text()
+    (tmp_path / "ctl\x01\x1bname.py").write_text(bad + "\x0c\n")
+    run = analyze_paths([tmp_path], LintConfig())
+    assert run.diagnostics
+    for fmt in ("junit", "checkstyle"):
+        root = ET.fromstring(render(run, fmt))
+        assert any("ctl\\x01\\x1bname.py" in (e.get("name") or "") for e in root.iter())
+
+
+def test_sarif_uris_are_percent_encoded_and_the_home_is_real() -> None:
+    log = json.loads(render(_crafted("my dir/a#b%c.py", "m"), "sarif"))
+    (run,) = log["runs"]
+    assert run["tool"]["driver"]["informationUri"] == HOME
+    assert HOME == "https://github.com/framealloc-engine/framealloc-engine"
+    artifact = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "my%20dir/a%23b%25c.py", "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file:///")
+    absolute = json.loads(render(_crafted("/tmp/x y.py", "m"), "sarif"))
+    location = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "file:///tmp/x%20y.py"}
+
+
+def test_github_workflow_commands(result: RunResult) -> None:
+    lines = render(result, "github").splitlines()
+    assert len(lines) == len(result.diagnostics)
+    levels = {"error": "error", "warning": "warning", "hint": "notice"}
+    for line, diag in zip(lines, result.diagnostics, strict=True):
+        assert line.startswith(
+            f"::{levels[diag.severity.label]} title=fa (FA{diag.code[2:]}),file={diag.path},"
+            f"line={diag.line},col={diag.column}::"
+        )
+        assert line.endswith(f"{diag.code} {diag.message}")
+    escaped = render(_crafted("a,b:c.py", "100% wrong\nsecond line"), "github")
+    assert escaped == (
+        "::warning title=fa (FA601),file=a%2Cb%3Ac.py,line=3,col=5::"
+        "a,b:c.py:3:5: FA601 100%25 wrong%0Asecond line\n"
+    )
+
+
+def test_gitlab_code_quality(result: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    issues = json.loads(render(result, "gitlab"))
+    assert len(issues) == len(result.diagnostics)
+    for issue, diag in zip(issues, result.diagnostics, strict=True):
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["check_name"] == diag.code
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert issue["location"] == {"path": diag.path,
+                                     "lines": {"begin": diag.line, "end": diag.line}}  # fmt: skip
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    # A finding keeps its fingerprint when the code above it moves.
+    first = json.loads(render(_crafted("g.py", "m", line=3), "gitlab"))[0]
+    moved = json.loads(render(_crafted("g.py", "m", line=9), "gitlab"))[0]
+    assert first["location"]["lines"]["begin"] != moved["location"]["lines"]["begin"]
+    assert first["fingerprint"] == moved["fingerprint"]
+    monkeypatch.setenv("CI_PROJECT_DIR", str(Path.cwd()))
+    absolute = json.loads(render(_crafted(str(Path.cwd() / "src" / "g.py"), "m"), "gitlab"))
+    assert absolute[0]["location"]["path"] == "src/g.py"

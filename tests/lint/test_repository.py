@@ -32,3 +32,26 @@ def test_lint_package_imports_no_numpy_or_pygame() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_check_run_imports_neither_the_runtime_nor_numpy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "game.py").write_text(
+        "import numpy as np\nfrom framealloc_engine import AllocResource\n\n"
+        "class T:\n    def f(self, alloc: AllocResource) -> None:\n"
+        "        self.a = alloc.frame_alloc(np.float32, 4)\n"
+    )
+    code = (
+        "import sys\nfrom framealloc_lint.cli import main\n"
+        f"status = main(['check', {str(tmp_path)!r}, '--no-config', '-j', '1', "
+        "'--format', 'compact'])\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'pygame', 'framealloc_engine'))\n"
+        "print(status, bad)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+    assert "FA601" in proc.stdout

@@ -70,7 +70,7 @@ def test_load_config_sections(tmp_path: Path) -> None:
     path = tmp_path / ".fa.toml"
     path.write_text(
         '[global]\nmin_severity = "warning"\nexclude = ["gen/**"]\ndeny_warnings = true\n'
-        '[lints]\ndisabled = ["fa604"]\nFA602 = "error"\n[lints.levels]\nFA301 = "allow"\n'
+        '[lints]\ndisabled = ["fa604"]\nFA602 = "error"\n[lints.levels]\nFA606 = "allow"\n'
         '[tags]\nknown_tags = ["ai"]\nmodule_tags = { "game.render" = "rendering" }\n'
         "[thresholds]\nloop_allocation_limit = 2\nsmall_loop = 3\n"
     )
@@ -78,7 +78,7 @@ def test_load_config_sections(tmp_path: Path) -> None:
     assert config.min_severity is Severity.WARNING
     assert config.exclude == ("gen/**",)
     assert config.deny_warnings
-    assert config.disabled == {"FA604", "FA301"}
+    assert config.disabled == {"FA604", "FA606"}
     assert config.levels == {"FA602": Severity.ERROR}
     assert "ai" in config.known_tags
     assert config.strict_tags
@@ -179,10 +179,23 @@ def test_a_failing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch)
         raise RuntimeError("synthetic")
 
     broken = checks.Check("tags", frozenset({"FA802"}), 0, boom)  # type: ignore[arg-type]
-    monkeypatch.setattr("framealloc_lint.runner.CHECKS", (broken, *checks.CHECKS[1:]))
+    monkeypatch.setattr("framealloc_lint.module_check.CHECKS", (broken, *checks.CHECKS[1:]))
     source = ESCAPE.format(first="", comment="")
     found = analyze_source(source, "t.py")
-    internal = [d for d in found if d.code == "FA900"]
+    internal = [d for d in found if d.code == "FA902"]
     assert len(internal) == 1
     assert "synthetic" in internal[0].message
-    assert [d.code for d in found if d.code != "FA900"] == ["FA601", "FA601"]
+    assert "tags checks" in internal[0].message
+    assert [d.code for d in found if d.code != "FA902"] == ["FA601", "FA601"]
+
+
+def test_the_quick_library_filter_never_hides_a_trigger() -> None:
+    from framealloc_lint.analysis import TRIGGER_METHODS
+    from framealloc_lint.module_check import may_refer_to_library
+
+    for method in TRIGGER_METHODS:
+        assert may_refer_to_library(f"alloc.{method}(x)\n"), method
+    assert may_refer_to_library("import framealloc_engine.app\n")
+    unrelated = "self.frame_index += 1\nsys._getframe()\nheapq.heappush(h, 1)\n"
+    assert not may_refer_to_library(unrelated)
+    assert may_refer_to_library("x = 1\n", "framealloc_engine.smart")

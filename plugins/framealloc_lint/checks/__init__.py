@@ -34,7 +34,7 @@ CHECKS: tuple[Check, ...] = tuple(
         (
             Check("tags", frozenset({"FA801", "FA802", "FA803"}), 1, tags.check),
             Check("async", frozenset({"FA701", "FA702", "FA703"}), 2, aio.check),
-            Check("loops", frozenset({"FA602", "FA301"}), 3, hot_loops.check),
+            Check("loops", frozenset({"FA602", "FA606"}), 3, hot_loops.check),
             Check("escape", frozenset({"FA601", "FA604", "FA605"}), 4, escape.check),
             Check("frames", frozenset({"FA603"}), 5, frames.check),
             Check("threads", frozenset({"FA201", "FA202", "FA203", "FA205"}), 6, threads.check),

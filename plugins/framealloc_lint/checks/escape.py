@@ -10,7 +10,7 @@ from framealloc_lint.model import Diagnostic
 
 __all__ = ["check"]
 
-_ESCAPES = {"self", "global", "container", "closure", "return"}
+_ESCAPES = {"self", "global", "container", "resource", "closure", "return"}
 _NOTE = "frame memory is reset at end_frame(); what is kept points at memory the next frame reuses"
 
 
@@ -21,6 +21,8 @@ def _where(sink: Sink) -> str:
         return f"stored in global `{sink.detail}`"
     if sink.kind == "container":
         return f"stored in module-level container `{sink.detail}`"
+    if sink.kind == "resource":
+        return f"stored in App resource `{sink.detail}`, which outlives the frame"
     if sink.kind == "return":
         return f"returned from system `{sink.detail}`"
     return f"captured by a closure that outlives the call ({sink.detail})"

@@ -28,8 +28,8 @@ def _near_miss(tag: str, known: frozenset[str]) -> str | None:
     lowered = {k.lower(): k for k in known}
     if tag.lower() in lowered:
         return lowered[tag.lower()]
-    close = difflib.get_close_matches(tag, sorted(known), n=1, cutoff=0.8)
-    return close[0] if close else None
+    close = difflib.get_close_matches(tag.lower(), sorted(lowered), n=1, cutoff=0.8)
+    return lowered[close[0]] if close else None
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from framealloc_lint.analysis import ModuleAnalysis
 from framealloc_lint.concurrency import Spawn
 from framealloc_lint.model import Diagnostic
+from framealloc_lint.nodes import Location
 from framealloc_lint.scope import FunctionInfo, iter_local
 from framealloc_lint.values import classify_alloc
 
@@ -100,7 +101,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
     """Report frame memory crossing threads and workers that ignore the frame boundary."""
     workers = _Workers(analysis)
     budgeted = any(flow.sets_thread_budget for flow in analysis.flows.values())
-    coordinators: dict[FunctionInfo | None, list[ast.Call]] = {}
+    coordinators: dict[FunctionInfo | None, list[ast.Call | Location]] = {}
     for fn, flow in analysis.flows.items():
         for sink in flow.sinks:
             if sink.kind == "thread":
@@ -135,7 +136,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Diagnostic]:
 
 
 def _unsynchronised_ends(
-    analysis: ModuleAnalysis, coordinators: dict[FunctionInfo | None, list[ast.Call]]
+    analysis: ModuleAnalysis, coordinators: dict[FunctionInfo | None, list[ast.Call | Location]]
 ) -> Iterator[Diagnostic]:
     """FA205 where a frame ends after workers sharing it started, with no wait in between.
 

@@ -1,0 +1,1 @@
+"""A small game split into modules: the allocator lives in ``memory`` and is imported."""
