@@ -191,11 +191,13 @@ class LocalPools:
         except IndexError:
             block = self._refill(class_index)
         last = block.view
-        # Unreferenced: the block's attributes, ``last`` and the call's argument (_BASE); an
-        # N-d array's 1-d base also has its view's reference instead of ``last``.
+        # Unreferenced 1-d array: ``block.view``, ``block.flat``, ``last`` and the call's
+        # argument (_BASE). An N-d array: ``block.view``, ``last`` and the argument; its 1-d
+        # base: ``block.flat``, the N-d array's ``.base`` and the argument.
         if last is not None and (
-            _getrefcount(last) > _BASE
-            or (block.flat is not last and _getrefcount(block.flat) > _BASE - 1)
+            (_getrefcount(last) > _BASE)
+            if block.flat is last
+            else (_getrefcount(last) > _BASE - 1 or _getrefcount(block.flat) > _BASE - 1)
         ):
             block = self._unheld(class_index, block)
             last = block.view
@@ -243,8 +245,10 @@ class LocalPools:
         if view is None:
             return False
         flat = block.flat
-        # as in ``alloc``: the block's attributes, the local name and the call's argument
-        return _getrefcount(view) > _BASE or (flat is not view and _getrefcount(flat) > _BASE)
+        if flat is view:  # block.view, block.flat, two locals, the argument
+            return _getrefcount(view) > _BASE + 1
+        # view: block.view, local, argument; flat: block.flat, view.base, local, argument
+        return _getrefcount(view) > _BASE - 1 or _getrefcount(flat) > _BASE
 
     def _recheck_held(self) -> None:
         """Return held blocks whose last array is no longer referenced to the free lists."""

@@ -154,6 +154,8 @@ class AllocatorCore:
         pools = tls.pools
         if pools.deferred:
             pools.drain_at_frame_begin()
+        if pools.quarantine:  # debug mode: freed blocks age one frame
+            pools.frame_begun()
         if self._observers:
             for observer in self._observers:
                 observer.on_frame_begin(state)
