@@ -255,14 +255,18 @@ def test_debug_mode_catches_a_late_write_and_names_the_allocation_site(
     assert (array == 0xCD).all()  # poisoned
     array.flags.writeable = True
     array[:] = 7  # the late write
-    with pytest.raises(LateWriteError) as info:
-        del array  # its memory leaves quarantine: the poison is checked
+    del array
+
+    def frames() -> None:  # its memory leaves quarantine: the poison is checked
         for _ in range(4):
             alloc.begin_frame()
             alloc.frame_alloc(np.uint8, 32)
             alloc.pool_free(alloc.pool_alloc(np.uint8, 32))
             alloc.heap_free(alloc.heap_alloc(np.uint8, 32))
             alloc.end_frame()
+
+    with pytest.raises(LateWriteError) as info:
+        frames()
     assert info.value.code == "FA002"
     assert info.value.note is not None
     assert "test_safety_contract.py" in info.value.note  # where it was allocated
