@@ -231,12 +231,17 @@ def _rows() -> list[Row]:
     ))  # fmt: skip
     del keep_many, keep_few
     rows.append(_end_frame_row(cfg))
+    checked, empty = SmartAlloc(cfg), SmartAlloc(cfg)
+    rows.append(compare(
+        "end_frame after 64 allocations (escape check)", _end_after(checked, 64, frames=200),
+        "end_frame after none", _end_after(empty, 0, frames=200),
+    ))  # fmt: skip
     plain = SmartAlloc(cfg)
     exited = SmartAlloc(cfg)
     _exited_threads(exited, 1000)
     rows.append(compare(
-        "begin+end_frame after 1,000 exited threads", _begin_end(exited),
-        "begin+end_frame, no other thread", _begin_end(plain), goal="<= 1.1",
+        "begin+end_frame after 1,000 exited threads", _begin_end(exited, 1000),
+        "begin+end_frame, no other thread", _begin_end(plain, 1000), rounds=9, goal="<= 1.1",
     ))  # fmt: skip
     rows.append(compare(
         "control: np.empty(16, float32)", _numpy_frames(),

@@ -58,7 +58,7 @@ def test_a_frame_view_kept_past_end_frame_never_writes_into_a_later_frame(
         assert (later == 2).all()
         assert not np.shares_memory(later, kept)
         del later
-    assert alloc._tls.arena.escapes >= 1
+    assert alloc.stats().frame_escapes >= 1
 
 
 def test_a_field_view_of_a_structured_frame_array_is_counted() -> None:
@@ -84,7 +84,7 @@ def test_views_nobody_holds_are_still_reused_and_escapes_are_reported() -> None:
     for _ in range(3):
         frame()
     assert len(set(ids)) == 1
-    assert alloc._tls.arena.escapes == 0
+    assert alloc.stats().frame_escapes == 0
 
 
 def test_rolled_back_views_kept_are_not_handed_out_again() -> None:
@@ -336,3 +336,23 @@ def test_an_object_dtype_is_refused_by_every_allocator() -> None:
         alloc.pool_alloc(object, 2)
     with pytest.raises(AllocationTypeError):
         alloc.heap_alloc(object, 2)
+
+
+def test_leak_reports_list_the_sites_of_what_is_still_live() -> None:
+    alloc = SmartAlloc(AllocConfig().with_debug())
+    kept = [alloc.pool_alloc(np.float32, 4), alloc.heap_alloc(np.uint8, 100_000)]
+    freed = alloc.pool_alloc(np.float32, 4)
+    alloc.pool_free(freed)
+    leaks = alloc.live_allocations()
+    assert sorted(leak.kind for leak in leaks) == ["heap", "pool"]
+    assert all(leak.site and "test_safety_contract.py" in leak.site for leak in leaks)
+    report = alloc.leak_report()
+    assert "2 live allocation(s)" in report
+    assert "test_leak_reports_list_the_sites_of_what_is_still_live" in report
+    alloc.pool_free(kept[0])
+    alloc.heap_free(kept[1])
+    assert alloc.leak_report() == "no live pool or heap allocations"
+    release = SmartAlloc()
+    block = release.pool_alloc(np.float32, 4)
+    assert "site not recorded" in release.leak_report()
+    release.pool_free(block)

@@ -33,7 +33,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer
+from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer, allocation_site
 from framealloc_engine.allocators.layout import Layout, exact_shape, layout_of
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError, LateWriteError
 
@@ -83,7 +83,7 @@ class _Site:
     def __init__(self, start: int, end: int) -> None:
         self.start = start
         self.end = end
-        self.stack = traceback.extract_stack(limit=12)[:-3]
+        self.stack = allocation_site()
 
     def describe(self) -> str:
         frame = self.stack[-1] if self.stack else None

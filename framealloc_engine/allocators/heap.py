@@ -27,7 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer, data_address
+from framealloc_engine.allocators.buffer import (
+    POISON_BYTE,
+    aligned_buffer,
+    allocation_site,
+    data_address,
+)
 from framealloc_engine.allocators.extents import align_up
 from framealloc_engine.allocators.layout import layout_of
 from framealloc_engine.errors import DoubleFreeError, InvalidFreeError, LateWriteError
@@ -149,7 +154,7 @@ class SystemHeap:
             array = flat if flat.shape == full else flat.reshape(full)
             block = HeapBlock(region, start, span, array, flat)
             if self.debug:
-                block.site = traceback.extract_stack(limit=12)[:-3]
+                block.site = allocation_site()
             self._live[id(array)] = block
             self.alloc_count += 1
             self.allocated_bytes += size

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from framealloc_engine.allocators.buffer import POISON_BYTE, data_address
+from framealloc_engine.allocators.buffer import POISON_BYTE, allocation_site, data_address
 from framealloc_engine.allocators.layout import Layout, exact_shape, layout_of
 from framealloc_engine.allocators.slab import Block, SlabRegistry
 from framealloc_engine.errors import (
@@ -220,7 +220,7 @@ class LocalPools:
         block.view = view
         block.flat = flat
         if self.debug:
-            block.site = traceback.extract_stack(limit=12)[:-3]
+            block.site = allocation_site()
         else:
             block.layout = layout
         return view

@@ -29,6 +29,7 @@ from framealloc_engine.config import AllocConfig
 from framealloc_engine.core.attribution import Attribution, PhaseListener
 from framealloc_engine.core.boxes import FrameBox, HeapBox, PoolBox, as_storable_array
 from framealloc_engine.core.checkpoints import Checkpoints
+from framealloc_engine.core.leaks import LiveAllocation, format_leaks, live_allocations
 from framealloc_engine.core.observers import AllocObserver, AllocRedirect, ObservedPaths
 from framealloc_engine.core.reservations import Reservations
 from framealloc_engine.core.stats import AllocStats, ThreadStats
@@ -431,6 +432,16 @@ class AllocatorCore:
         if total > self._peak_allocated:
             self._peak_allocated = total
 
+    def live_allocations(self) -> list[LiveAllocation]:
+        """Every pool and heap allocation not freed yet, with its allocation site in debug
+        mode (see :meth:`leak_report`)."""
+        return live_allocations(self._pool_live, self._heap)
+
+    def leak_report(self) -> str:
+        """What is still allocated, grouped by where it was allocated (sites are recorded in
+        debug mode), largest first."""
+        return format_leaks(self.live_allocations())
+
     def thread_stats(self) -> ThreadStats:
         """Statistics of the calling thread."""
         return self._tls.state.snapshot()
@@ -456,4 +467,5 @@ class AllocatorCore:
             deferred_pending=sum(s.deferred_pending for s in snaps),
             reserved_bytes=self._reservations.reserved,
             threads=tuple([s for s in snaps if s.alive]),  # no generator: no GC-tracked garbage
+            frame_escapes=sum(s.frame_escapes for s in snaps),
         )

@@ -86,6 +86,9 @@ class ThreadStats:
     deferred_sent: int
     deferred_pending: int
     deferred_applied: int
+    #: Frame arrays still referenced when their frame ended or was rolled back (their bytes
+    #: were set aside; see the README's safety model).
+    frame_escapes: int = 0
 
     @property
     def allocation_count(self) -> int:
@@ -116,6 +119,8 @@ class AllocStats:
         deferred_pending: Deferred frees not yet applied by their owner.
         reserved_bytes: Memory reserved from the system (arenas, slab pages, heap regions).
         threads: Per-thread statistics of live threads.
+        frame_escapes: Frame arrays still referenced when their frame ended or was rolled
+            back, on every thread (their bytes were set aside, not reused).
     """
 
     total_allocated: int
@@ -130,6 +135,7 @@ class AllocStats:
     deferred_pending: int
     reserved_bytes: int
     threads: tuple[ThreadStats, ...] = field(default=())
+    frame_escapes: int = 0
 
     @property
     def active_allocations(self) -> int:

@@ -329,6 +329,7 @@ class ThreadState:
             deferred_sent=pools.deferred_sent,
             deferred_pending=len(pools.deferred),
             deferred_applied=pools.deferred_applied,
+            frame_escapes=arena.escapes,
         )
 
     def current_bucket_key(self) -> tuple[str, str]:
