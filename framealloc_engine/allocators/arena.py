@@ -6,14 +6,16 @@ repeat, so the arena remembers the ``k``-th request of the last frame; when this
 layout) is handed out again and no array is created.
 
 **Nothing handed out is ever shared.** Every view is its own collapse point: it is built
-over a ``memoryview`` of its bytes, so numpy makes it the ``.base`` of everything derived
-from it (slices, reshapes, transposes, field views, ``memoryview`` s). Its reference count
-therefore counts every reference the user kept, directly or through a derived array. At
-``end_frame`` (and at a rollback) one bulk reference-count test over the frame's views tells
-whether anything outside the arena still holds one; the bytes of each view still held are
-*retired*: set aside, never handed out again, until the last reference dies (a weak
-reference's callback gives them back at the next frame boundary). Such views are *escapes*,
-counted in :attr:`FrameArena.escapes` and listed in :attr:`FrameArena.last_escapes`.
+over a ``memoryview`` of the arena's bytes, so numpy makes it the ``.base`` of everything
+derived from it (slices, reshapes, transposes, field views, ``memoryview`` s), and its
+reference count counts every reference the user kept, directly or through a derived array.
+A remembered view is handed out again only when that count shows nobody else holds it; a
+view still held (kept past ``end_frame`` or a rollback) is an *escape*: its bytes are
+*retired*, set aside and never handed out again until the last reference dies (a weak
+reference's callback gives them back at the next frame boundary), and the request is served
+elsewhere. The check happens where a view is about to be reused (or forgotten), so
+``end_frame`` and rollbacks stay O(1). Escapes are counted in :attr:`FrameArena.escapes`
+and listed, per frame they are found in, in :attr:`FrameArena.last_escapes`.
 
 Debug mode never reuses views: at ``end_frame`` it makes every view of the frame read-only,
 poisons the bytes with 0xCD and keeps them in quarantine for ``quarantine_frames`` frames;
@@ -44,25 +46,25 @@ __all__ = ["ArenaCheckpoint", "FrameArena"]
 _INACTIVE = 1 << 62
 #: Ends the reuse cache, so a request past the last remembered one fails the dtype check and
 #: takes the slow path without raising IndexError (exceptions cost a microsecond).
-_END = (object(), None, None, 0, 0, 0)
+_END = (object(), None, None, 0, 0, None)
 _getrefcount = sys.getrefcount
 _frombuffer = np.frombuffer
 
 
-def _baseline() -> int:
-    """References a cached view has when nothing outside the arena holds it: one from its
-    cache entry, one from the check list, and the call's own (measured, not assumed: the
-    count differs between Python versions)."""
-    probe = np.frombuffer(memoryview(bytearray(16)), np.uint8)
-    entry = (None, None, probe)
-    checks = [probe]
-    del probe
-    count = max(map(_getrefcount, checks))
-    del entry
-    return count
+def _baseline() -> tuple[int, int]:
+    """References a remembered view, and the 1-d array under an N-d one, have at the reuse
+    check when nothing outside the arena holds them (measured: the count differs between
+    Python versions)."""
+    flat = np.frombuffer(memoryview(bytearray(16)), np.uint8)
+    view = flat.reshape(4, 4)
+    entry = (None, None, view, 0, 0, flat)
+    del flat, view
+    return _getrefcount(entry[2]), _getrefcount(entry[5])
 
 
-_BASE = _baseline()
+#: A free view's count at the check, and its 1-d array's (an N-d view is the second one's
+#: ``.base`` reference).
+_VIEW_FREE, _FLAT_FREE = _baseline()
 
 
 class ArenaCheckpoint:
@@ -116,7 +118,6 @@ class FrameArena:
     __slots__ = (
         "_active",
         "_cache",
-        "_checks",
         "_escaped_sites",
         "_frames",
         "_k",
@@ -145,11 +146,9 @@ class FrameArena:
         # Touch every page once so steady-state frames never page-fault.
         self.buffer = aligned_buffer(capacity, prefault=True)
         self._mv = self.buffer.data
-        #: (dtype, shape key, view, end, checks end, start) per request of the frame.
-        self._cache: list[tuple[Any, Any, Any, int, int, int]] = [_END]
-        #: The cache's views (and, for N-d views, the 1-d array they reshape), in order: the
-        #: objects whose reference counts prove nothing outside the arena holds them.
-        self._checks: list[np.ndarray] = []
+        #: (dtype, shape key, view, end, start, the 1-d array an N-d view reshapes or None)
+        #: per request of the frame.
+        self._cache: list[tuple[Any, Any, Any, int, int, Any]] = [_END]
         #: Debug mode: where the allocations whose views escaped were made, by range.
         self._escaped_sites: dict[tuple[int, int], _Site] = {}
         #: Sorted ``[start, end)`` ranges whose views escaped: never handed out again until
@@ -220,8 +219,8 @@ class FrameArena:
         self._active = True
 
     def end(self) -> tuple[int, int]:
-        """Close the frame: views nothing else holds are free again (O(1)); the bytes of
-        views still held are retired (see the module docs).
+        """Close the frame in O(1): its memory is free for the next frame (a view still held is
+        found, and its bytes set aside, when the arena would reuse it: see the module docs).
 
         Returns:
             ``(count, bytes)`` of the frame's live allocations at the end.
@@ -234,10 +233,6 @@ class FrameArena:
         self._offset = 0
         if self.debug:
             self._end_debug(0)
-        elif count:
-            checks = self._checks
-            if max(map(_getrefcount, checks)) > _BASE:
-                self._retire_escaped(0, count)
         if self._released:
             self._apply_released()
         return count, used
@@ -259,10 +254,14 @@ class FrameArena:
             return self._no_entry(dtype, shape, True)  # type: ignore[return-value]
         if entry[0] is dtype:
             key = entry[1]
-            # An equal shape must also be exact (4.0 == 4): validation never depends on
-            # what was asked before.
-            if key is shape or (
-                key == shape and key.__class__ is shape.__class__ and exact_shape(shape)
+            # An equal shape must also be exact (4.0 == 4): validation never depends on what
+            # was asked before. And the view is reused only if nothing else holds it.
+            if (
+                key is shape
+                or (key == shape and key.__class__ is shape.__class__ and exact_shape(shape))
+            ) and (
+                _getrefcount(entry[2]) == _VIEW_FREE
+                and (entry[5] is None or _getrefcount(entry[5]) == _FLAT_FREE)
             ):
                 self._k = k + 1
                 view: np.ndarray = entry[2]
@@ -278,8 +277,12 @@ class FrameArena:
             return self._no_entry(dtype, shape, False)
         if entry[0] is dtype:
             key = entry[1]
-            if key is shape or (
-                key == shape and key.__class__ is shape.__class__ and exact_shape(shape)
+            if (
+                key is shape
+                or (key == shape and key.__class__ is shape.__class__ and exact_shape(shape))
+            ) and (
+                _getrefcount(entry[2]) == _VIEW_FREE
+                and (entry[5] is None or _getrefcount(entry[5]) == _FLAT_FREE)
             ):
                 self._k = k + 1
                 view: np.ndarray = entry[2]
@@ -295,10 +298,11 @@ class FrameArena:
         )
 
     def _cut(self, start: int, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-        """A view of ``layout`` at ``start`` that is its own collapse point, and the 1-d
-        array it reshapes (the same object for a 1-d request)."""
+        """A view of ``layout`` at ``start`` that is its own collapse point (its base is the
+        arena's ``memoryview``, not an array), and the 1-d array it reshapes (the same object
+        for a 1-d request)."""
         dt = layout.dtype
-        flat = _frombuffer(self._mv[start : start + layout.nbytes], dt)
+        flat = _frombuffer(self._mv, dt, layout.nbytes // dt.itemsize, start)
         shape = layout.shape if dt.subdtype is None else layout.shape + dt.subdtype[1]
         if flat.shape == shape:
             return flat, flat
@@ -327,36 +331,51 @@ class FrameArena:
         )
 
     def _alloc_release(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
-        # A miss of the reuse cache (a first frame, or a frame that differs from the last);
-        # a frame is active (see _inactive).
+        # A miss of the reuse cache (a first frame, a frame that differs from the last, or
+        # a remembered view still held); a frame is active (see _inactive).
         layout = layout_of(dtype, shape)
         k = self._k
         cache = self._cache
-        previous = cache[k - 1] if k else None
-        offset = previous[3] if previous is not None else 0
+        if len(cache) > k + 1:
+            self._forget(k)  # this request and the ones after it are remembered anew
+        offset = cache[k - 1][3] if k else 0
         start = self._place(offset, layout.nbytes, layout.align)
         if start < 0:
             if not raise_full:
                 return None
             self._raise_full(layout.nbytes, offset)
         view, flat = self._cut(start, layout)
-        checks = self._checks
-        del checks[previous[4] if previous is not None else 0 :]
-        checks.append(view)
-        if flat is not view:
-            checks.append(flat)
         # Shapes are remembered as given when immutable (an int or a tuple: ``is`` then hits
         # on constants); a list is remembered as a tuple, so a list mutated later never hits.
         key = shape if shape.__class__ is int or shape.__class__ is tuple else layout.shape
-        entry = (dtype, key, view, start + layout.nbytes, len(checks), start)
-        if len(cache) == k + 1:  # cache[k] is the end marker: the usual first-frame case
-            cache[k] = entry
-        else:
-            del cache[k:]
-            cache.append(entry)
+        cache[k] = (dtype, key, view, start + layout.nbytes, start, None if flat is view else flat)
         cache.append(_END)
         self._k = k + 1
         return view
+
+    def _forget(self, k: int) -> None:
+        """Drop the remembered requests from ``k`` on; the bytes of any whose view is still
+        held are retired (an escape) instead of freed."""
+        cache = self._cache
+        dropped = cache[k:-1]
+        del cache[k:]
+        cache.append(_END)
+        for index, entry in enumerate(dropped, start=k):
+            # ``dropped`` and ``entry`` hold the tuple; the view: the tuple and the argument
+            if _getrefcount(entry[2]) > _VIEW_FREE or (
+                entry[5] is not None and _getrefcount(entry[5]) > _FLAT_FREE
+            ):
+                self._retire(index, entry)
+
+    def _retire(self, index: int, entry: tuple[Any, Any, Any, int, int, Any]) -> None:
+        start, end = entry[4], entry[3]
+        flat = entry[2] if entry[5] is None else entry[5]
+        # The 1-d array outlives every view of these bytes: its death frees them.
+        weakref.finalize(flat, self._released.append, (start, end))
+        self._retired.append((start, end))
+        self._retired.sort()
+        self.last_escapes.append((index, weakref.ref(entry[2])))
+        self.escapes += 1
 
     def _alloc_debug(self, dtype: Any, shape: Any, raise_full: bool) -> np.ndarray | None:
         if not self._active:
@@ -397,49 +416,20 @@ class FrameArena:
 
     # --- escapes ----------------------------------------------------------------------------
 
-    def _escaped_indices(self, lo: int, hi: int) -> list[int]:
-        """Requests in ``[lo, hi)`` whose view (or anything derived from it) is held outside
-        the arena."""
-        cache = self._cache
+    def held(self, count: int) -> list[tuple[int, weakref.ref[np.ndarray]]]:
+        """The frame just ended's first ``count`` requests whose view is still referenced
+        outside the arena (checked now, O(count): the behaviour filter's question), as
+        ``(request index, weak reference to the view)``."""
+        if self.debug:
+            return [e for e in self.last_escapes if e[0] < count]
         found = []
-        for index in range(lo, hi):
-            entry = cache[index]
-            view = entry[2]
-            # cache tuple + check list + ``view`` here + call argument
-            extra = _getrefcount(view) - (_BASE + 1)
-            begin = cache[index - 1][4] if index else 0
-            if entry[4] - begin == 2:  # an N-d view: its 1-d array counts derived arrays
-                flat = self._checks[begin + 1]
-                extra += _getrefcount(flat) - (_BASE + 1)
-            del view
-            if extra > 0:
-                found.append(index)
+        for index, entry in enumerate(self._cache[:count]):
+            # the view: the cache's tuple and the argument (the slice holds the tuple)
+            if _getrefcount(entry[2]) > _VIEW_FREE or (
+                entry[5] is not None and _getrefcount(entry[5]) > _FLAT_FREE
+            ):
+                found.append((index, weakref.ref(entry[2])))
         return found
-
-    def _retire_escaped(self, lo: int, hi: int) -> None:
-        escaped = self._escaped_indices(lo, hi)
-        if not escaped:
-            return
-        cache = self._cache
-        checks = self._checks
-        released = self._released
-        retired = self._retired
-        for index in escaped:
-            entry = cache[index]
-            start, end = entry[5], entry[3]
-            begin = cache[index - 1][4] if index else 0
-            flat = checks[begin + 1] if entry[4] - begin == 2 else entry[2]
-            # The 1-d array outlives every view of these bytes: its death frees them.
-            weakref.finalize(flat, released.append, (start, end))
-            retired.append((start, end))
-            self.last_escapes.append((index, weakref.ref(entry[2])))
-        retired.sort()
-        self.escapes += len(escaped)
-        first = escaped[0]
-        # Requests from the first escaped one on are rebuilt next time (their bytes moved).
-        del checks[cache[first - 1][4] if first else 0 :]
-        del cache[first:]
-        cache.append(_END)
 
     def _apply_released(self) -> None:
         released = self._released
@@ -522,10 +512,10 @@ class FrameArena:
         return ArenaCheckpoint(self._k, self._current_offset())
 
     def rollback(self, checkpoint: ArenaCheckpoint) -> int:
-        """Free everything allocated after ``checkpoint``.
+        """Free everything allocated after ``checkpoint`` in O(1).
 
-        Views rolled back that nothing holds are free again at once; the bytes of any still
-        held are retired, like escapes at a frame end.
+        A view rolled back but still held is found when the arena would reuse it, and its
+        bytes are retired then, as at a frame end.
 
         Returns:
             How many allocations were freed.
@@ -537,17 +527,14 @@ class FrameArena:
             self.peak_offset = used
         if self.debug:
             self._end_debug(checkpoint.offset)
-        elif freed:
-            self._retire_escaped(index, self._k)
-        # (an escape may have cut the reuse cache short of the checkpoint's index)
-        self._k = index if self.debug else min(index, len(self._cache) - 1)
+        # Views rolled back are checked when they would be reused, like a frame's.
+        self._k = index
         self._offset = checkpoint.offset
         return freed
 
     def release(self) -> None:
         """Drop the buffer (the owning thread has exited); the arena is unusable after."""
         self._cache = [_END]
-        self._checks = []
         self._outstanding = []
         self._quarantine = []
         self._escaped_sites.clear()

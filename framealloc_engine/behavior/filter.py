@@ -4,9 +4,10 @@ User code can keep referencing a frame array after ``end_frame()``. The arena no
 escape check counts every reference, derived views included) and sets the bytes aside; the
 filter turns those escapes into behaviour per tag:
 
-* At each ``end_frame()`` the filter reads the arena's escapes of that frame
-  (``arena.last_escapes``) and starts following each escaped array, weakly, as a
-  *candidate*, under the tag path it was allocated with.
+* At each ``end_frame()`` the filter asks the arena which of the frame's arrays are still
+  referenced (``arena.held(count)``: the arena's own escape check, counting references
+  through derived arrays too) and starts following each, weakly, as a *candidate*, under
+  the tag path it was allocated with.
 * A candidate still alive when the *next* frame ends has **survived** (a loop variable
   that is rebound next frame does not count). Its lifetime is the number of frame ends it was
   still alive at, counted until it is released.
@@ -56,8 +57,7 @@ class _Tracker:
     """One thread's tracking state (only its thread mutates it)."""
 
     stats: dict[tuple[str, str], TagBehaviorStats] = field(default_factory=dict)
-    #: Tag key of each frame array handed out this frame, by ``id`` (valid while the frame
-    #: runs: the arrays are alive).
+    #: Tag key of each frame allocation of this frame, by request index in the arena.
     frame_keys: dict[int, tuple[str, str]] = field(default_factory=dict)
     survivors: list[_Survivor] = field(default_factory=list)
     pool_pending: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -128,7 +128,7 @@ class BehaviorFilter:
         if in_frame:
             stat.in_frame_allocs += 1
         if kind == FRAME:
-            tracker.frame_keys[id(array)] = key
+            tracker.frame_keys[state.arena.count - 1] = key
         elif kind == POOL and in_frame:
             tracker.pool_pending[id(array)] = key
 
@@ -156,14 +156,10 @@ class BehaviorFilter:
         self._age_survivors(tracker, frame)
         keys = tracker.frame_keys
         survivors = tracker.survivors
-        for _index, ref in state.arena.last_escapes:
-            view = ref()
-            if view is None:
-                continue
-            key = keys.get(id(view))
+        for index, ref in state.arena.held(count):
+            key = keys.get(index)
             if key is not None and len(survivors) < self.max_tracked:
                 survivors.append(_Survivor(ref, key, frame))
-            del view
         tracker.frame_keys = {}
         for stat in tracker.stats.values():
             if stat.kind == FRAME:

@@ -63,12 +63,13 @@ def test_a_held_view_is_never_handed_out_again() -> None:
     arena = FrameArena(4096)
     arena.begin()
     kept = arena.alloc(np.float32, 8)
-    arena.end()
-    assert arena.escapes == 1
+    assert arena.end() == (1, 32)  # O(1): nothing is inspected at the frame's end
     arena.begin()
-    fresh = arena.alloc(np.float32, 8)
+    fresh = arena.alloc(np.float32, 8)  # the remembered view is still held: an escape
     assert fresh is not kept
     assert not np.shares_memory(fresh, kept)
+    assert arena.escapes == 1
+    assert [index for index, _ in arena.last_escapes] == [0]
     arena.end()
 
 
@@ -95,6 +96,22 @@ def test_rollback_past_a_held_view_moves_later_allocations() -> None:
     again = arena.alloc(np.uint8, 100)
     assert not np.shares_memory(again, held)
     assert arena.escapes == 1
+
+
+def test_end_frame_and_rollback_touch_no_view() -> None:
+    """The escape check happens where a view would be reused: frame ends stay O(1)."""
+    arena = FrameArena(1 << 20)
+    arena.begin()
+    views = [arena.alloc(np.uint8, 16) for _ in range(1000)]
+    assert arena.end() == (1000, 16 * 1000)
+    assert arena.escapes == 0  # 1000 views still held, none inspected yet
+    arena.begin()
+    checkpoint = arena.checkpoint()
+    arena.alloc(np.uint8, 16)
+    arena.rollback(checkpoint)
+    assert arena.escapes == 1000  # found when request 0 wanted its view back (all held)
+    del views
+    arena.end()
 
 
 def test_debug_arena_freezes_and_poisons() -> None:
