@@ -171,7 +171,11 @@ class AllocatorCore:
         if self._frame_end_hooks and state.arena.active:
             for hook in self._frame_end_hooks:
                 hook(state)
-        self._note_peak()
+        arena = state.arena
+        # The peak is sampled when this thread's frame reached new ground, and every 64th
+        # frame for what the pools did meanwhile (heap allocations and stats() sample too).
+        if arena.offset > arena.peak_offset or not state.frame_number & 63:
+            self._note_peak()
         count, nbytes = state.end_frame()
         if state.pools.deferred:
             state.pools.drain_at_frame_end()
@@ -422,13 +426,16 @@ class AllocatorCore:
     # --- statistics -------------------------------------------------------------------------
 
     def _note_peak(self) -> None:
+        states = self._threads.states()
         frame = 0
-        pool = 0
-        for state in self._threads.states():
+        for state in states:
             frame += state.arena.offset
+        base = frame + self._heap.live_bytes
+        pool = 0
+        for state in states:
             pools = state.pools
             pool += pools.allocated_bytes() - pools.freed_bytes()
-        total = frame + pool + self._heap.live_bytes
+        total = base + pool
         if total > self._peak_allocated:
             self._peak_allocated = total
 

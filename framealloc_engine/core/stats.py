@@ -107,8 +107,9 @@ class AllocStats:
 
     Attributes:
         total_allocated: Live bytes: ``frame_allocated + pool_allocated + heap_allocated``.
-        peak_allocated: Highest ``total_allocated`` seen at a frame boundary, heap
-            allocation, pool refill or ``stats()`` call.
+        peak_allocated: Highest ``total_allocated`` sampled: at a frame end that went past
+            its thread's previous peak (and every 64th frame end), at a heap allocation, and
+            at every ``stats()`` call.
         allocation_count: Allocations ever made (every kind).
         deallocation_count: Frees ever made, a frame reset counting each frame allocation.
         frame_allocated: Frame-arena bytes in use on every thread right now.
