@@ -19,6 +19,7 @@ __all__ = [
     "AllocationSizeError",
     "AllocationTypeError",
     "ArenaExhaustedError",
+    "BackendUnavailableError",
     "BudgetExceededError",
     "CapacityError",
     "ClosedBoxError",
@@ -262,3 +263,13 @@ class InternalAllocatorError(FrameAllocError, RuntimeError):
 
     code = "FA901"
     default_help = "this is a bug in framealloc-engine; please report it with this message"
+
+
+class BackendUnavailableError(FrameAllocError, ImportError):
+    """FA903: ``FRAMEALLOC_BACKEND=native`` but the C extension is not built or not loadable."""
+
+    code = "FA903"
+    default_help = (
+        "reinstall with a C compiler and numpy's headers (pip install -e .), or unset "
+        "FRAMEALLOC_BACKEND to run the pure-Python backend"
+    )

@@ -36,6 +36,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from framealloc_engine.allocators.buffer import POISON_BYTE, aligned_buffer, allocation_site
+from framealloc_engine.allocators.checkpoint import ArenaCheckpoint
 from framealloc_engine.allocators.layout import Layout, exact_shape, layout_of
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError, LateWriteError
 
@@ -65,16 +66,6 @@ def _baseline() -> tuple[int, int]:
 #: A free view's count at the check, and its 1-d array's (an N-d view is the second one's
 #: ``.base`` reference).
 _VIEW_FREE, _FLAT_FREE = _baseline()
-
-
-class ArenaCheckpoint:
-    """An arena position: request index and bump offset. Opaque to users."""
-
-    __slots__ = ("index", "offset")
-
-    def __init__(self, index: int, offset: int) -> None:
-        self.index = index
-        self.offset = offset
 
 
 class _Site:

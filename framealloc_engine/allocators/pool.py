@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 import threading
 import traceback
+from array import array
 from collections import deque
 from collections.abc import Callable
 from operator import mul
@@ -41,7 +42,7 @@ from framealloc_engine.errors import (
     LateWriteError,
 )
 
-__all__ = ["DeferredPolicy", "LocalPools"]
+__all__ = ["DeferredPolicy", "LocalPools", "PoolPathsLike"]
 
 _getrefcount = sys.getrefcount
 _frombuffer = np.frombuffer
@@ -94,6 +95,16 @@ class DeferredPolicy(Protocol):
         """``owner`` applied ``count`` queued frees of ``nbytes`` bytes."""
 
 
+class PoolPathsLike(Protocol):
+    """Alloc and free of one :class:`LocalPools` implemented elsewhere (native)."""
+
+    def alloc(self, dtype: Any, shape: Any = ()) -> np.ndarray:
+        """Like :meth:`LocalPools.alloc`."""
+
+    def free(self, array: np.ndarray) -> int:
+        """Like :meth:`LocalPools.free`."""
+
+
 class LocalPools:
     """The pools of one thread.
 
@@ -118,7 +129,10 @@ class LocalPools:
         "deferred_applied",
         "deferred_sent",
         "free_counts",
+        "hot_alloc",
+        "hot_free",
         "overflow",
+        "paths",
         "quarantine",
         "quarantine_frames",
         "refills",
@@ -155,13 +169,26 @@ class LocalPools:
         self.deferred: deque[Block] = deque()
         # DROP_OLDEST moves queued frees here when the queue is full; drained first.
         self.overflow: list[Block] = []
-        self.alloc_counts = [0] * n
-        self.free_counts = [0] * n
+        # int64 counters the native paths increment in place (never resized).
+        self.alloc_counts = array("q", bytes(8 * n))
+        self.free_counts = array("q", bytes(8 * n))
         self.deferred_sent = 0
         self.deferred_applied = 0
         self.refills = 0
         self.thread_id = threading.get_ident()
         self.alive = True
+        #: The native alloc and free of these pools (see ``use_paths``), or None.
+        self.paths: PoolPathsLike | None = None
+        #: What the per-thread dispatch calls: ``alloc``/``free``, or the native paths'.
+        self.hot_alloc: Callable[..., np.ndarray] = self.alloc
+        self.hot_free: Callable[[np.ndarray], int] = self.free
+
+    def use_paths(self, paths: PoolPathsLike) -> None:
+        """Let ``paths`` (the native extension's ``PoolPaths`` over these pools) serve the
+        common case of :meth:`alloc` and :meth:`free`; it calls back here for the rest."""
+        self.paths = paths
+        self.hot_alloc = paths.alloc
+        self.hot_free = paths.free
 
     @property
     def control(self) -> DeferredPolicy | None:

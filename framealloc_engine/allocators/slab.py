@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from framealloc_engine.allocators.buffer import aligned_buffer, data_address
+from framealloc_engine.allocators import backend
+from framealloc_engine.allocators.buffer import data_address
 
 if TYPE_CHECKING:
     from framealloc_engine.allocators.pool import DeferredPolicy
@@ -91,15 +92,16 @@ class SlabRegistry:
     def _new_page(self, class_index: int) -> list[Block]:
         size = self.size_classes[class_index]
         self._reserve(self.page_size)
-        page = aligned_buffer(self.page_size)
+        page = backend.new_page(self.page_size)
         start = data_address(page)
         i = bisect.bisect_left(self._page_starts, start)
         self._page_starts.insert(i, start)
         self._page_ends.insert(i, start + self.page_size)
         self.pages_created += 1
         # Reverse order so list.pop() hands out ascending addresses.
+        new_block = backend.new_block
         return [
-            Block(page, off, size, class_index)
+            new_block(page, off, size, class_index)
             for off in range(self.page_size - size - (self.page_size % size), -1, -size)
         ]
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 import numpy as np
 
+from framealloc_engine.allocators import backend
 from framealloc_engine.allocators.heap import SystemHeap
 from framealloc_engine.allocators.layout import DTypeSpec, ShapeSpec
 from framealloc_engine.allocators.slab import Block, SlabRegistry
@@ -34,7 +35,7 @@ from framealloc_engine.core.observers import AllocObserver, AllocRedirect, Obser
 from framealloc_engine.core.reservations import Reservations
 from framealloc_engine.core.stats import AllocStats, ThreadStats
 from framealloc_engine.core.thread_state import ThreadState
-from framealloc_engine.core.threads import PerThread, ThreadRegistry
+from framealloc_engine.core.threads import PerThread, ThreadFront, ThreadRegistry
 from framealloc_engine.errors import FrameNotActiveError
 
 if TYPE_CHECKING:
@@ -78,7 +79,19 @@ class AllocatorCore:
         self._frame_end_hooks: list[FrameEndHook] = []
         self._observed = ObservedPaths(self)
         self._watched = False  # threads use the observed paths
-        self._tls = PerThread(self._threads)
+        self._tls: ThreadFront
+        if backend.NATIVE_DISPATCH:
+            # The native dispatch finds the calling thread itself: its bound methods are
+            # stored on the allocator once (an attribute read and a C call per allocation).
+            front = backend.new_front(self._threads.slot)
+            front.state  # noqa: B018 - registers the creating thread, as PerThread does
+            self._tls = front
+            self.frame_alloc = front.frame_alloc  # type: ignore[method-assign]
+            self.try_frame_alloc = front.try_frame_alloc  # type: ignore[method-assign]
+            self.pool_alloc = front.pool_alloc  # type: ignore[method-assign]
+            self.pool_free = front.pool_free  # type: ignore[method-assign]
+        else:
+            self._tls = PerThread(self._threads)
         #: Tags and phases (``with_tag``, ``begin_phase``...), per thread.
         self._attribution = Attribution(self)
         #: Frame checkpoints (``frame_checkpoint``, ``rollback_to``...), per thread.
@@ -233,9 +246,10 @@ class AllocatorCore:
         def pool_free(self, array: np.ndarray) -> int:
             """Free a pool array; returns the block size."""
 
-    else:
+    elif not backend.NATIVE_DISPATCH:
         # One Python frame per call: each property fetches the calling thread's bound
-        # method in C (see PerThread).
+        # method in C (see PerThread). The native dispatch stores its own methods on the
+        # allocator instead (see __init__).
         frame_alloc = property(
             attrgetter("_tls.frame_alloc"),
             doc="""frame_alloc(dtype, shape=()) -> an uninitialised array in the calling
@@ -421,7 +435,11 @@ class AllocatorCore:
         watched = bool(self._observers or self._redirects)
         if watched != self._watched:
             self._watched = watched
-            self._tls = PerThread(self._threads, self._observed if watched else None)
+            tls = self._tls
+            if isinstance(tls, PerThread):
+                self._tls = PerThread(self._threads, self._observed if watched else None)
+            else:
+                tls.observe(self._observed if watched else None)  # type: ignore[attr-defined]
 
     # --- statistics -------------------------------------------------------------------------
 

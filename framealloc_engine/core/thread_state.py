@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from framealloc_engine.allocators.arena import ArenaCheckpoint, FrameArena
-from framealloc_engine.allocators.pool import LocalPools
+from framealloc_engine.allocators import backend
+from framealloc_engine.allocators.checkpoint import ArenaCheckpoint
 from framealloc_engine.allocators.slab import Block, SlabRegistry
 from framealloc_engine.core.stats import KindCounts, ThreadStats
 from framealloc_engine.core.tags import TAG_SEPARATOR, UNTAGGED
@@ -42,8 +42,8 @@ class ThreadState:
         self.thread = thread
         self.thread_id = threading.get_ident()
         self.thread_name = thread.name
-        self.arena = FrameArena(arena_size, debug=debug)
-        self.pools = LocalPools(registry, pool_live, debug=debug)
+        self.arena = backend.new_arena(arena_size, debug=debug)
+        self.pools = backend.new_pools(registry, pool_live, debug=debug)
         self.alive = True
         # frame lifecycle
         self.frame_number = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from framealloc_engine.core.thread_state import ThreadState
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from framealloc_engine.core.observers import ObservedPaths
     from framealloc_engine.core.reservations import Reservations
 
-__all__ = ["PerThread", "ThreadRegistry"]
+__all__ = ["PerThread", "ThreadFront", "ThreadRegistry"]
 
 #: Called with a retired thread's state and the ``(count, bytes)`` of the frame its exit
 #: ended, so observers see that frame end.
@@ -76,6 +76,13 @@ class ThreadRegistry:
             self._live[state.thread_id] = state
             return state
 
+    def slot(self) -> tuple[ThreadState, FrameArena, LocalPools, Any]:
+        """The calling thread's ``(state, arena, pools, native pool paths or None)``: what
+        the native dispatch keeps per thread (registers the thread on first use)."""
+        state = self.current()
+        pools = state.pools
+        return state, state.arena, pools, pools.paths
+
     def registered(self) -> ThreadState | None:
         """The calling thread's state if it has one (never creates it)."""
         state = self._live.get(threading.get_ident())
@@ -108,6 +115,35 @@ class ThreadRegistry:
         return len(dead)
 
 
+class ThreadFront(Protocol):
+    """What the allocator reads per thread: the pure :class:`PerThread` or the native
+    extension's ``NativeFront`` (same attributes, resolved for the calling thread)."""
+
+    @property
+    def state(self) -> ThreadState:
+        """The calling thread's state."""
+
+    @property
+    def arena(self) -> FrameArena:
+        """The calling thread's frame arena."""
+
+    @property
+    def pools(self) -> LocalPools:
+        """The calling thread's pools."""
+
+    def frame_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """The calling thread's frame allocation."""
+
+    def try_frame_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """The calling thread's frame allocation, None when full."""
+
+    def pool_alloc(self, dtype: Any, shape: Any = ()) -> Any:
+        """The calling thread's pool allocation."""
+
+    def pool_free(self, array: Any) -> int:
+        """A pool free from the calling thread."""
+
+
 class PerThread(threading.local):
     """The calling thread's state and its hot allocation entry points.
 
@@ -138,5 +174,5 @@ class PerThread(threading.local):
         else:
             self.frame_alloc = arena.alloc
             self.try_frame_alloc = arena.try_alloc
-            self.pool_alloc = pools.alloc
-            self.pool_free = pools.free
+            self.pool_alloc = pools.hot_alloc
+            self.pool_free = pools.hot_free

@@ -2,7 +2,7 @@
 
 One frozen :class:`DiagnosticCode` per code (``FA001``-``FA004``, ``FA101``-``FA102``,
 ``FA201``-``FA205``, ``FA301``-``FA302``, ``FA401``-``FA402``, the behaviour filter's
-``FA501``-``FA530`` and ``FA901``). The static analyser's codes (FA6xx-FA8xx) live in
+``FA501``-``FA530``, ``FA901`` and ``FA903``). The static analyser's codes (FA6xx-FA8xx) live in
 ``framealloc_lint.codes``. Example::
 
     info = get_code("FA003")
@@ -278,6 +278,15 @@ _TABLE = (
         "An allocator invariant broke. This is a bug in framealloc-engine.",
         "(no user code should trigger this)",
         "please report it with the full message and the steps that led to it",
+    ),
+    DiagnosticCode(
+        "FA903", "internal", E,
+        "native backend unavailable",
+        "FRAMEALLOC_BACKEND=native asks for the C extension, but it is not built or does not "
+        "load (no C compiler at install time, or a build for another Python).",
+        "FRAMEALLOC_BACKEND=native python -m framealloc_engine info",
+        "reinstall with a C compiler and numpy's headers (pip install -e .), or unset "
+        "FRAMEALLOC_BACKEND to run the pure-Python backend",
     ),
 )
 
