@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["Row", "Timed", "compare", "fmt", "print_table"]
+__all__ = ["Row", "Timed", "compare", "compare_backends", "fmt", "print_table"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Row:
     base_s: float
     ratio: float
     goal: str = ""
+    #: Which allocator backend ran ``case`` ("native", "pure"), or "" when it does not apply.
+    backend: str = ""
 
     @property
     def met(self) -> bool | None:
@@ -113,6 +115,47 @@ def compare(
     )
 
 
+def compare_backends(
+    case: str,
+    ours: dict[str, Case],
+    baseline_name: str,
+    baseline: Case,
+    *,
+    rounds: int = 21,
+    goal: str = "",
+) -> list[Row]:
+    """Time each backend's ``ours[backend]`` and ``baseline`` in the same rounds (the order
+    rotates from round to round); one row per backend, its ratio the median of its per-round
+    ratios against the baseline timed in that round.
+    """
+    cases = [*ours.items(), ("", baseline)]
+    for _, run in cases:
+        run()  # warm up every side
+    times: dict[str, list[float]] = {name: [] for name, _ in cases}
+    ratios: dict[str, list[float]] = {name: [] for name in ours}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for index in range(rounds):
+            shift = index % len(cases)
+            order = cases[shift:] + cases[:shift]
+            measured = {name: _time_once(run) for name, run in order}
+            for name, seconds in measured.items():
+                times[name].append(seconds)
+            for name in ours:
+                ratios[name].append(measured[name] / measured[""])
+            gc.collect()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    base = statistics.median(times[""])
+    return [
+        Row(case, baseline_name, statistics.median(times[name]), base,
+            statistics.median(ratios[name]), goal if name == "native" else "", name)
+        for name in ours
+    ]  # fmt: skip
+
+
 def fmt(seconds: float) -> str:
     """A duration with a readable unit."""
     if seconds >= 1e-3:
@@ -127,14 +170,14 @@ def print_table(title: str, rows: list[Row], note: str = "") -> None:
     width = max(46, *(len(r.case) for r in rows))
     bwidth = max(24, *(len(r.baseline) for r in rows))
     print(title)
-    header = f"{'case':{width}} {'baseline':{bwidth}} {'ours':>10} {'baseline':>10}"
+    header = f"{'case':{width}} {'backend':7} {'baseline':{bwidth}} {'ours':>10} {'baseline':>10}"
     print(f"{header} {'ratio':>7}  goal")
-    print("-" * (width + bwidth + 40))
+    print("-" * (width + bwidth + 48))
     for r in rows:
         mark = {None: "", True: "met", False: "MISSED"}[r.met]
         print(
-            f"{r.case:{width}} {r.baseline:{bwidth}} {fmt(r.ours_s):>10} {fmt(r.base_s):>10} "
-            f"{r.ratio:>6.2f}x  {r.goal} {mark}".rstrip()
+            f"{r.case:{width}} {r.backend:7} {r.baseline:{bwidth}} {fmt(r.ours_s):>10} "
+            f"{fmt(r.base_s):>10} {r.ratio:>6.2f}x  {r.goal} {mark}".rstrip()
         )
     if note:
         print(note)

@@ -50,6 +50,9 @@ class AllocConfig:
             ``end_frame()`` so late writes raise, and never reuse array views.
         heap_region_size: Bytes the heap reserves at a time for blocks that fit in a region;
             larger blocks get a dedicated region released on free.
+        backend: Which implementation runs the hot paths: ``"auto"`` (the native C
+            extension when it is built, unless ``FRAMEALLOC_BACKEND`` says otherwise),
+            ``"native"`` (refused with FA903 when the extension is missing) or ``"pure"``.
     """
 
     frame_arena_size: int = 16 * MIB
@@ -60,6 +63,7 @@ class AllocConfig:
     global_memory_limit: int = 0
     debug: bool = False
     heap_region_size: int = 4 * MIB
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         _check_int("frame_arena_size", self.frame_arena_size, _MIN_ARENA, _MAX_ARENA)
@@ -75,6 +79,8 @@ class AllocConfig:
         for name in ("enable_budgets", "debug"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if self.backend not in ("auto", "native", "pure"):
+            raise ValueError(f"backend must be 'auto', 'native' or 'pure', got {self.backend!r}")
         classes = self.size_classes
         if not isinstance(classes, tuple) or not classes:
             raise ValueError(
@@ -150,6 +156,10 @@ class AllocConfig:
     def with_debug(self, enabled: bool = True) -> AllocConfig:
         """Return a copy with debug mode (poisoning, frozen late views) on or off."""
         return dataclasses.replace(self, debug=enabled)
+
+    def with_backend(self, backend: str) -> AllocConfig:
+        """Return a copy running on ``backend``: ``"auto"``, ``"native"`` or ``"pure"``."""
+        return dataclasses.replace(self, backend=backend)
 
     def with_heap_region_size(self, size: int) -> AllocConfig:
         """Return a copy with the heap's region size set."""

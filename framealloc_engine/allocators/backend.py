@@ -1,17 +1,23 @@
 """Which implementation runs the hot paths: the native C extension or pure Python.
 
-Chosen once, at import, from ``FRAMEALLOC_BACKEND``:
+Each allocator picks its backend from ``AllocConfig.backend``:
 
-* unset or ``auto``: the native extension when it is built, else pure Python;
-* ``pure``: pure Python, even when the extension is built;
-* ``native``: the extension, or :class:`~framealloc_engine.errors.BackendUnavailableError`
-  (FA903) at import when it is missing.
+* ``"auto"`` (the default): the native extension if it is built, else pure Python;
+* ``"pure"``: the pure-Python arena and pools, even when the extension is built;
+* ``"native"``: the extension, or :class:`~framealloc_engine.errors.BackendUnavailableError`
+  (FA903) when it is missing.
+
+``FRAMEALLOC_BACKEND`` decides for the whole process: ``pure`` never loads the extension
+(the process runs exactly as an install without a C compiler does: pure allocators and the
+pure per-thread dispatch), ``native`` fails loudly, at import, when it is missing. With the
+extension loaded, every allocator's per-thread dispatch is the native one (a pure allocator
+then runs the pure arena and pools behind it).
 
 Nothing above ``framealloc_engine/allocators/`` knows which one runs: the allocator core
-asks this module for arenas, pools, slab pages and the per-thread dispatch, and both
-backends give them the same interface and the same behaviour (one test suite runs on each).
+asks its :class:`Backend` for arenas, pools, slab pages and the per-thread dispatch, and
+both backends give them the same interface and behaviour (one test suite runs on each).
 Debug mode always runs the pure arena and pools (quarantine, poison checks and allocation
-sites are Python's job); its dispatch is still native when the extension is there.
+sites are Python's job); its dispatch is still native when the native backend is chosen.
 """
 
 from __future__ import annotations
@@ -34,91 +40,158 @@ if TYPE_CHECKING:
     from framealloc_engine.allocators.slab import Block, SlabRegistry
 
 __all__ = [
-    "BACKEND",
     "BACKEND_ENV",
+    "BACKENDS",
+    "DEFAULT",
+    "NATIVE_AVAILABLE",
+    "Backend",
+    "BackendName",
     "NATIVE_DISPATCH",
-    "new_arena",
-    "new_block",
+    "native_module",
     "new_front",
-    "new_page",
-    "new_pools",
+    "select",
 ]
 
-#: The environment variable that picks the backend.
+#: The environment variable that picks the default backend.
 BACKEND_ENV = "FRAMEALLOC_BACKEND"
+#: What ``AllocConfig.backend`` accepts.
+BACKENDS = ("auto", "native", "pure")
 
-def _load() -> ModuleType | None:
+BackendName = Literal["native", "pure"]
+
+
+def _import_native() -> tuple[ModuleType | None, str]:
     choice = os.environ.get(BACKEND_ENV, "").strip().lower() or "auto"
-    if choice not in ("auto", "pure", "native"):
+    if choice not in BACKENDS:
         raise BackendUnavailableError(
             f"{BACKEND_ENV}={choice!r} is not a backend",
-            note="expected 'auto' (the default), 'pure' or 'native'",
-            help=f"unset {BACKEND_ENV}, or set it to pure or native",
+            note="expected auto (the default), native or pure",
+            help=f"unset {BACKEND_ENV}, or set it to native or pure",
         )
     if choice == "pure":
-        return None
+        return None, f"{BACKEND_ENV}=pure"
     try:
         from framealloc_engine.allocators import _native
     except ImportError as error:
         if choice == "native":
             raise BackendUnavailableError(
                 f"{BACKEND_ENV}=native but the native extension does not load: {error}",
-                note="framealloc_engine/allocators/_native is built by pip install when a C "
-                "compiler and numpy's headers are available",
+                note="framealloc_engine/allocators/_native is compiled by pip install when a "
+                "C compiler and numpy's headers are available",
             ) from error
-        return None
-    return _native
+        return None, str(error)
+    return _native, ""
 
 
-_NATIVE = _load()
-
-#: ``"native"`` or ``"pure"``: which backend runs the hot paths.
-BACKEND: Literal["native", "pure"] = "native" if _NATIVE is not None else "pure"
-#: Whether the per-thread dispatch is the native ``NativeFront`` (the allocator then stores
-#: its bound methods on itself instead of reading a ``threading.local``).
-NATIVE_DISPATCH = _NATIVE is not None
-
-
-def new_arena(capacity: int, *, debug: bool, quarantine_frames: int = 2) -> FrameArena:
-    """A thread's frame arena: native in release mode when the extension runs (typed as
-    the pure arena, whose interface it has: see ``_native.pyi``)."""
-    if _NATIVE is not None and not debug:
-        native = _NATIVE.NativeArena(capacity, quarantine_frames=quarantine_frames)
-        return cast("FrameArena", native)
-    from framealloc_engine.allocators.arena import FrameArena
-
-    return FrameArena(capacity, debug=debug, quarantine_frames=quarantine_frames)
+_NATIVE, _NATIVE_MISSING = _import_native()
+#: Whether the native extension is loaded (built, and not turned off by
+#: ``FRAMEALLOC_BACKEND=pure``).
+NATIVE_AVAILABLE = _NATIVE is not None
+#: Whether allocators dispatch per thread natively (``NativeFront``): whenever the extension
+#: is loaded. Without it they read a ``threading.local`` (``PerThread``).
+NATIVE_DISPATCH = NATIVE_AVAILABLE
 
 
-def new_pools(registry: SlabRegistry, live: dict[int, Block], *, debug: bool) -> LocalPools:
-    """A thread's pools: alloc and free run in C in release mode when the extension runs."""
-    from framealloc_engine.allocators.pool import LocalPools
+def native_module() -> ModuleType:
+    """The native extension module.
 
-    pools = LocalPools(registry, live, debug=debug)
-    if _NATIVE is not None and not debug:
-        pools.use_paths(_NATIVE.PoolPaths(pools))
-    return pools
-
-
-def new_page(nbytes: int) -> NDArray[np.uint8]:
-    """A slab page: over native memory (so native blocks can be cut from it) when the
-    extension runs."""
-    if _NATIVE is not None:
-        return cast("NDArray[np.uint8]", _NATIVE.new_page(nbytes))
-    return aligned_buffer(nbytes)
+    Raises:
+        BackendUnavailableError: (FA903) it is not built or does not load.
+    """
+    if _NATIVE is None:
+        raise BackendUnavailableError(
+            f"the native backend was asked for, but the extension does not load: "
+            f"{_NATIVE_MISSING}",
+            note="framealloc_engine/allocators/_native is compiled by pip install when a C "
+            "compiler and numpy's headers are available",
+        )
+    return _NATIVE
 
 
-def new_block(page: NDArray[np.uint8], offset: int, size: int, class_index: int) -> Block:
-    """One pool block of ``page``."""
-    if _NATIVE is not None:
-        return cast("Block", _NATIVE.NativeBlock(page, offset, size, class_index))
-    from framealloc_engine.allocators.slab import Block
+class Backend:
+    """The parts one backend makes for an allocator.
 
-    return Block(page, offset, size, class_index)
+    Args:
+        name: ``"native"`` or ``"pure"``.
+    """
+
+    __slots__ = ("_native", "name")
+
+    def __init__(self, name: BackendName) -> None:
+        self.name: BackendName = name
+        self._native = native_module() if name == "native" else None
+
+    @property
+    def native(self) -> bool:
+        """Whether this is the native backend (its dispatch is a ``NativeFront``)."""
+        return self._native is not None
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r})"
+
+    def new_arena(self, capacity: int, *, debug: bool, quarantine_frames: int = 2) -> FrameArena:
+        """A thread's frame arena: native in release mode on the native backend (typed as
+        the pure arena, whose interface it has: see ``_native.pyi``)."""
+        if self._native is not None and not debug:
+            arena = self._native.NativeArena(capacity, quarantine_frames=quarantine_frames)
+            return cast("FrameArena", arena)
+        from framealloc_engine.allocators.arena import FrameArena
+
+        return FrameArena(capacity, debug=debug, quarantine_frames=quarantine_frames)
+
+    def new_pools(
+        self, registry: SlabRegistry, live: dict[int, Block], *, debug: bool
+    ) -> LocalPools:
+        """A thread's pools: alloc and free run in C in release mode on the native backend."""
+        from framealloc_engine.allocators.pool import LocalPools
+
+        pools = LocalPools(registry, live, debug=debug)
+        if self._native is not None and not debug:
+            pools.use_paths(self._native.PoolPaths(pools))
+        return pools
+
+    def new_page(self, nbytes: int) -> NDArray[np.uint8]:
+        """A slab page (over native memory on the native backend, so its blocks can be
+        native blocks)."""
+        if self._native is not None:
+            return cast("NDArray[np.uint8]", self._native.new_page(nbytes))
+        return aligned_buffer(nbytes)
+
+    def new_block(
+        self, page: NDArray[np.uint8], offset: int, size: int, class_index: int
+    ) -> Block:
+        """One pool block of ``page``."""
+        if self._native is not None:
+            return cast("Block", self._native.NativeBlock(page, offset, size, class_index))
+        from framealloc_engine.allocators.slab import Block
+
+        return Block(page, offset, size, class_index)
+
 
 
 def new_front(make_slot: Callable[[], tuple[Any, Any, Any, Any]]) -> NativeFront:
-    """The native per-thread dispatch (only when :data:`NATIVE_DISPATCH`)."""
-    if _NATIVE is None:
-        raise BackendUnavailableError("the native dispatch needs the native extension")
-    return cast("NativeFront", _NATIVE.NativeFront(make_slot))
+    """The native per-thread dispatch over ``make_slot`` (see :data:`NATIVE_DISPATCH`)."""
+    return cast("NativeFront", native_module().NativeFront(make_slot))
+
+
+#: The backend ``AllocConfig.backend == "auto"`` gives.
+DEFAULT = Backend("native" if NATIVE_AVAILABLE else "pure")
+_PURE = DEFAULT if DEFAULT.name == "pure" else Backend("pure")
+
+
+def select(choice: str) -> Backend:
+    """The backend for ``AllocConfig.backend`` (``"auto"``, ``"native"`` or ``"pure"``).
+
+    Raises:
+        BackendUnavailableError: (FA903) ``"native"`` without the extension.
+    """
+    if choice == "auto":
+        return DEFAULT
+    if choice == "pure":
+        return _PURE
+    if choice == "native":
+        return DEFAULT if DEFAULT.native else Backend("native")
+    raise BackendUnavailableError(
+        f"{choice!r} is not a backend", note="expected auto, native or pure"
+    )
+

@@ -19,6 +19,7 @@ from framealloc_engine.allocators import backend
 from framealloc_engine.allocators.buffer import data_address
 
 if TYPE_CHECKING:
+    from framealloc_engine.allocators.backend import Backend
     from framealloc_engine.allocators.pool import DeferredPolicy
 
 __all__ = ["Block", "SlabRegistry"]
@@ -63,6 +64,7 @@ class SlabRegistry:
         pages_per_class: Pages reserved for each class up front.
         reserve: Called with a byte count before any page is created; raises to refuse
             (the global memory limit).
+        parts: The backend making pages and blocks (the default backend when omitted).
     """
 
     def __init__(
@@ -71,7 +73,9 @@ class SlabRegistry:
         page_size: int,
         pages_per_class: int,
         reserve: Callable[[int], None],
+        parts: Backend | None = None,
     ) -> None:
+        self.parts = parts if parts is not None else backend.DEFAULT
         self.size_classes = size_classes
         self.page_size = page_size
         self._reserve = reserve
@@ -92,14 +96,14 @@ class SlabRegistry:
     def _new_page(self, class_index: int) -> list[Block]:
         size = self.size_classes[class_index]
         self._reserve(self.page_size)
-        page = backend.new_page(self.page_size)
+        page = self.parts.new_page(self.page_size)
         start = data_address(page)
         i = bisect.bisect_left(self._page_starts, start)
         self._page_starts.insert(i, start)
         self._page_ends.insert(i, start + self.page_size)
         self.pages_created += 1
         # Reverse order so list.pop() hands out ascending addresses.
-        new_block = backend.new_block
+        new_block = self.parts.new_block
         return [
             new_block(page, off, size, class_index)
             for off in range(self.page_size - size - (self.page_size % size), -1, -size)

@@ -60,9 +60,11 @@ class AllocatorCore:
         self.config = config if config is not None else AllocConfig()
         cfg = self.config
         self._reservations = Reservations(cfg.global_memory_limit)
+        #: Which implementation runs the hot paths (``AllocConfig.backend``).
+        self.backend = backend.select(cfg.backend)
         self._slabs = SlabRegistry(
             cfg.size_classes, cfg.slab_page_size, cfg.slab_pages_per_class,
-            self._reservations.reserve,
+            self._reservations.reserve, self.backend,
         )
         self._heap = SystemHeap(
             cfg.heap_region_size,
@@ -248,8 +250,9 @@ class AllocatorCore:
 
     elif not backend.NATIVE_DISPATCH:
         # One Python frame per call: each property fetches the calling thread's bound
-        # method in C (see PerThread). The native dispatch stores its own methods on the
-        # allocator instead (see __init__).
+        # method in C (see PerThread). With the native extension loaded the allocator stores
+        # its NativeFront's methods on itself instead (see __init__): the class must then
+        # define no attribute of these names, or the instance read would not be the fast one.
         frame_alloc = property(
             attrgetter("_tls.frame_alloc"),
             doc="""frame_alloc(dtype, shape=()) -> an uninitialised array in the calling

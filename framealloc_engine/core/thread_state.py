@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from framealloc_engine.allocators import backend
 from framealloc_engine.allocators.checkpoint import ArenaCheckpoint
 from framealloc_engine.allocators.slab import Block, SlabRegistry
 from framealloc_engine.core.stats import KindCounts, ThreadStats
@@ -42,8 +41,10 @@ class ThreadState:
         self.thread = thread
         self.thread_id = threading.get_ident()
         self.thread_name = thread.name
-        self.arena = backend.new_arena(arena_size, debug=debug)
-        self.pools = backend.new_pools(registry, pool_live, debug=debug)
+        # the registry's backend makes the arena and pools too
+        parts = registry.parts
+        self.arena = parts.new_arena(arena_size, debug=debug)
+        self.pools = parts.new_pools(registry, pool_live, debug=debug)
         self.alive = True
         # frame lifecycle
         self.frame_number = 0

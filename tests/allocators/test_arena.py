@@ -1,21 +1,41 @@
-"""FrameArena on its own: bump allocation, reuse cache, checkpoints, debug mode."""
+"""The frame arena on its own, on each backend: bump allocation, reuse cache, checkpoints,
+escapes; debug mode (pure only)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from framealloc_engine.allocators.arena import FrameArena
+from framealloc_engine.allocators.backend import NATIVE_AVAILABLE, Backend
 from framealloc_engine.allocators.buffer import data_address
 from framealloc_engine.errors import ArenaExhaustedError, FrameNotActiveError
+
+NewArena = Callable[[int], FrameArena]
+
+
+@pytest.fixture(
+    params=[
+        "pure",
+        pytest.param(
+            "native",
+            marks=pytest.mark.skipif(not NATIVE_AVAILABLE, reason="native core not loaded"),
+        ),
+    ]
+)
+def new_arena(request: pytest.FixtureRequest) -> NewArena:
+    parts = Backend(request.param)
+    return lambda capacity: parts.new_arena(capacity, debug=False)
 
 
 def _offset_of(arena: FrameArena, array: np.ndarray) -> int:
     return data_address(array) - data_address(arena.buffer)
 
 
-def test_bump_allocation_aligns_and_counts() -> None:
-    arena = FrameArena(4096)
+def test_bump_allocation_aligns_and_counts(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     arena.begin()
     a = arena.alloc(np.uint8, 3)
     b = arena.alloc(np.float64, 2)
@@ -27,8 +47,8 @@ def test_bump_allocation_aligns_and_counts() -> None:
     assert arena.peak_offset == 56
 
 
-def test_no_frame_is_fa001_and_full_is_fa003() -> None:
-    arena = FrameArena(4096)
+def test_no_frame_is_fa001_and_full_is_fa003(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     with pytest.raises(FrameNotActiveError):
         arena.alloc(np.uint8, 1)
     with pytest.raises(FrameNotActiveError):
@@ -41,8 +61,8 @@ def test_no_frame_is_fa001_and_full_is_fa003() -> None:
     assert arena.count == 1
 
 
-def test_repeating_frames_reuse_views_nobody_holds() -> None:
-    arena = FrameArena(4096)
+def test_repeating_frames_reuse_views_nobody_holds(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     seen = []
     for _ in range(3):
         arena.begin()
@@ -59,8 +79,8 @@ def test_repeating_frames_reuse_views_nobody_holds() -> None:
     arena.end()
 
 
-def test_a_held_view_is_never_handed_out_again() -> None:
-    arena = FrameArena(4096)
+def test_a_held_view_is_never_handed_out_again(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     arena.begin()
     kept = arena.alloc(np.float32, 8)
     assert arena.end() == (1, 32)  # O(1): nothing is inspected at the frame's end
@@ -73,8 +93,8 @@ def test_a_held_view_is_never_handed_out_again() -> None:
     arena.end()
 
 
-def test_checkpoint_rollback_restores_the_position() -> None:
-    arena = FrameArena(4096)
+def test_checkpoint_rollback_restores_the_position(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     arena.begin()
     arena.alloc(np.uint8, 10)
     checkpoint = arena.checkpoint()
@@ -87,8 +107,8 @@ def test_checkpoint_rollback_restores_the_position() -> None:
     assert arena.peak_offset >= 10 + 6 + 100 + 12 + 100
 
 
-def test_rollback_past_a_held_view_moves_later_allocations() -> None:
-    arena = FrameArena(4096)
+def test_rollback_past_a_held_view_moves_later_allocations(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     arena.begin()
     checkpoint = arena.checkpoint()
     held = arena.alloc(np.uint8, 100)[10:20]  # a derived view is held
@@ -98,9 +118,9 @@ def test_rollback_past_a_held_view_moves_later_allocations() -> None:
     assert arena.escapes == 1
 
 
-def test_end_frame_and_rollback_touch_no_view() -> None:
+def test_end_frame_and_rollback_touch_no_view(new_arena: NewArena) -> None:
     """The escape check happens where a view would be reused: frame ends stay O(1)."""
-    arena = FrameArena(1 << 20)
+    arena = new_arena(1 << 20)
     arena.begin()
     views = [arena.alloc(np.uint8, 16) for _ in range(1000)]
     assert arena.end() == (1000, 16 * 1000)
@@ -129,8 +149,8 @@ def test_debug_arena_freezes_and_poisons() -> None:
     assert not kept.flags.writeable
 
 
-def test_release_drops_the_buffer() -> None:
-    arena = FrameArena(4096)
+def test_release_drops_the_buffer(new_arena: NewArena) -> None:
+    arena = new_arena(4096)
     arena.begin()
     arena.alloc(np.uint8, 8)
     arena.end()

@@ -18,6 +18,11 @@
 
 enum { SLOT_STATE, SLOT_ARENA, SLOT_POOLS, SLOT_PATHS, SLOT_SIZE };
 
+/* Method names of the pure arena and pools, called when a slot holds them. */
+static PyObject *str_alloc = NULL;
+static PyObject *str_try_alloc = NULL;
+static PyObject *str_free = NULL;
+
 typedef struct {
     PyObject_HEAD
     PyObject *make_slot;  /* () -> (state, arena, pools, paths or None) */
@@ -156,11 +161,8 @@ frame_request(NativeFront *self, PyObject *const *args, Py_ssize_t nargs, PyObje
     }
     else {
         PyObject *call[3] = {arena, dtype, shape};
-        PyObject *name = PyUnicode_InternFromString(raise_if_full ? "alloc" : "try_alloc");
-        result = name ? PyObject_VectorcallMethod(
-                            name, call, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
-                      : NULL;
-        Py_XDECREF(name);
+        result = PyObject_VectorcallMethod(raise_if_full ? str_alloc : str_try_alloc, call, 3,
+                                           NULL);
     }
     Py_DECREF(slot);
     return result;
@@ -207,11 +209,7 @@ front_pool_alloc(NativeFront *self, PyObject *const *args, Py_ssize_t nargs,
     }
     else {
         PyObject *call[3] = {PyTuple_GET_ITEM(slot, SLOT_POOLS), dtype, shape};
-        PyObject *name = PyUnicode_InternFromString("alloc");
-        result = name ? PyObject_VectorcallMethod(
-                            name, call, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
-                      : NULL;
-        Py_XDECREF(name);
+        result = PyObject_VectorcallMethod(str_alloc, call, 3, NULL);
     }
     Py_DECREF(slot);
     return result;
@@ -233,7 +231,8 @@ front_pool_free(NativeFront *self, PyObject *array)
         result = fa_pools_free(paths, array);
     }
     else {
-        result = PyObject_CallMethod(PyTuple_GET_ITEM(slot, SLOT_POOLS), "free", "O", array);
+        PyObject *call[2] = {PyTuple_GET_ITEM(slot, SLOT_POOLS), array};
+        result = PyObject_VectorcallMethod(str_free, call, 2, NULL);
     }
     Py_DECREF(slot);
     return result;
@@ -346,6 +345,14 @@ front_init(NativeFront *self, PyObject *args, PyObject *kwargs)
     PyObject *make_slot;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O", keywords, &make_slot)) {
         return -1;
+    }
+    if (str_alloc == NULL) {
+        str_alloc = PyUnicode_InternFromString("alloc");
+        str_try_alloc = PyUnicode_InternFromString("try_alloc");
+        str_free = PyUnicode_InternFromString("free");
+        if (str_alloc == NULL || str_try_alloc == NULL || str_free == NULL) {
+            return -1;
+        }
     }
     if (!PyCallable_Check(make_slot)) {
         PyErr_SetString(PyExc_TypeError, "make_slot must be callable");
