@@ -47,6 +47,7 @@ __all__ = [
     "Backend",
     "BackendName",
     "NATIVE_DISPATCH",
+    "handle_resolver",
     "native_module",
     "new_front",
     "select",
@@ -172,6 +173,16 @@ class Backend:
 def new_front(make_slot: Callable[[], tuple[Any, Any, Any, Any]]) -> NativeFront:
     """The native per-thread dispatch over ``make_slot`` (see :data:`NATIVE_DISPATCH`)."""
     return cast("NativeFront", native_module().NativeFront(make_slot))
+
+
+def handle_resolver(
+    entries: list[tuple[int, Any]], stale: Callable[[Any], Exception]
+) -> Callable[[Any], Any] | None:
+    """``resolve(handle)`` in C over a handle allocator's hot table (``None`` without the
+    extension: the allocator keeps its Python method)."""
+    if _NATIVE is None:
+        return None
+    return cast("Callable[[Any], Any]", _NATIVE.HandleResolver(entries, stale))
 
 
 #: The backend ``AllocConfig.backend == "auto"`` gives.

@@ -92,6 +92,7 @@ class AllocatorCore:
             self.try_frame_alloc = front.try_frame_alloc  # type: ignore[method-assign]
             self.pool_alloc = front.pool_alloc  # type: ignore[method-assign]
             self.pool_free = front.pool_free  # type: ignore[method-assign]
+            self.frame_slice = front.frame_slice  # type: ignore[method-assign]
         else:
             self._tls = PerThread(self._threads)
         #: Tags and phases (``with_tag``, ``begin_phase``...), per thread.
@@ -248,6 +249,9 @@ class AllocatorCore:
         def pool_free(self, array: np.ndarray) -> int:
             """Free a pool array; returns the block size."""
 
+        def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
+            """A zero-filled 1-D frame array of ``n`` items."""
+
     elif not backend.NATIVE_DISPATCH:
         # One Python frame per call: each property fetches the calling thread's bound
         # method in C (see PerThread). With the native extension loaded the allocator stores
@@ -293,11 +297,11 @@ class AllocatorCore:
             """,
         )
 
-    def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
-        """A zero-filled 1-D frame array of ``n`` items."""
-        array: np.ndarray = self._tls.frame_alloc(dtype, n)
-        array.fill(0)
-        return array
+        def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
+            """A zero-filled 1-D frame array of ``n`` items."""
+            array: np.ndarray = self._tls.frame_alloc(dtype, n)
+            array.fill(0)
+            return array
 
     def frame_box(self, value: T) -> FrameBox[T]:
         """Box ``value`` for the rest of this frame (see :class:`FrameBox`).

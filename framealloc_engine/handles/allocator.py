@@ -33,6 +33,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from framealloc_engine.allocators import backend
 from framealloc_engine.allocators.layout import normalize_dtype, normalize_shape
 from framealloc_engine.allocators.region import Region
 from framealloc_engine.errors import (
@@ -238,6 +239,9 @@ class HandleAllocator:
         # The slot's current generation (the next one to issue while the slot is free).
         self._generations: list[int] = []
         self._blocks: list[_Block | None] = []
+        resolver = backend.handle_resolver(self._entries, self._stale)
+        if resolver is not None:  # the same lookup in C
+            self.resolve = resolver  # type: ignore[method-assign,assignment]
         self._free_slots: list[int] = []
         self._lock = threading.RLock()
         self._first_generation = next(_allocators) << _GENERATION_BITS

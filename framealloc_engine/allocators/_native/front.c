@@ -16,6 +16,8 @@
  */
 #include "native.h"
 
+#include <string.h>
+
 enum { SLOT_STATE, SLOT_ARENA, SLOT_POOLS, SLOT_PATHS, SLOT_SIZE };
 
 /* Method names of the pure arena and pools, called when a slot holds them. */
@@ -176,6 +178,34 @@ front_frame_alloc(NativeFront *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 static PyObject *
+front_frame_slice(NativeFront *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    if (nargs != 2 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "frame_slice(dtype, n) takes two arguments");
+        return NULL;
+    }
+    PyObject *array;
+    if (self->observed != NULL) {
+        array = call_observed(self, 0, args, nargs, NULL);
+    }
+    else {
+        array = frame_request(self, args, nargs, NULL, 1);
+    }
+    if (array == NULL) {
+        return NULL;
+    }
+    if (!PyArray_Check(array) || !PyArray_ISCARRAY((PyArrayObject *)array)) {
+        Py_DECREF(array);
+        PyErr_SetString(PyExc_TypeError, "frame_slice: the allocation is not a C array");
+        return NULL;
+    }
+    PyArrayObject *zeroed = (PyArrayObject *)array;
+    memset(PyArray_DATA(zeroed), 0, (size_t)PyArray_NBYTES(zeroed));
+    return array;
+}
+
+static PyObject *
 front_try_frame_alloc(NativeFront *self, PyObject *const *args, Py_ssize_t nargs,
                       PyObject *kwnames)
 {
@@ -323,6 +353,9 @@ static PyMethodDef front_methods[] = {
     {"frame_alloc", (PyCFunction)(void (*)(void))front_frame_alloc,
      METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("frame_alloc(dtype, shape=()) -> an array in the calling thread's frame.")},
+    {"frame_slice", (PyCFunction)(void (*)(void))front_frame_slice,
+     METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("frame_slice(dtype, n) -> a zero-filled 1-D frame array of n items.")},
     {"try_frame_alloc", (PyCFunction)(void (*)(void))front_try_frame_alloc,
      METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("try_frame_alloc(dtype, shape=()) -> like frame_alloc, None when full.")},

@@ -257,7 +257,8 @@ PyInit__native(void)
         || add_type(module, &NativeArena_Type, "NativeArena") < 0
         || add_type(module, &NativeBlock_Type, "NativeBlock") < 0
         || add_type(module, &PoolPaths_Type, "PoolPaths") < 0
-        || add_type(module, &NativeFront_Type, "NativeFront") < 0) {
+        || add_type(module, &NativeFront_Type, "NativeFront") < 0
+        || add_type(module, &HandleResolver_Type, "HandleResolver") < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -105,4 +105,8 @@ PyObject *fa_pools_free(PyObject *paths, PyObject *array);
 
 extern PyTypeObject NativeFront_Type;
 
+/* --- handles.c ----------------------------------------------------------------------- */
+
+extern PyTypeObject HandleResolver_Type;
+
 #endif /* FRAMEALLOC_NATIVE_H */
