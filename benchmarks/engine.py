@@ -20,8 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import esper  # noqa: E402
-from timing import Row, compare, print_table  # noqa: E402
+from timing import Case, Row, compare, compare_backends, print_table  # noqa: E402
 
+from framealloc_engine import AllocConfig  # noqa: E402
+from framealloc_engine.allocators import backend as backends  # noqa: E402
 from framealloc_engine.app import App, ExecutorSettings, ResMut, Update  # noqa: E402
 from framealloc_engine.sync import FrameBarrier  # noqa: E402
 
@@ -44,10 +46,10 @@ def _empty_system(i: int) -> Callable[[], None]:
     return system
 
 
-def _empty_app(settings: ExecutorSettings, *, with_alloc: bool) -> App:
+def _empty_app(settings: ExecutorSettings, *, with_alloc: bool, backend: str = "auto") -> App:
     app = App(executor=settings)
     if with_alloc:
-        app.add_plugins(SmartAllocPlugin.default())
+        app.add_plugins(SmartAllocPlugin(AllocConfig().with_backend(backend)))
     app.add_systems(Update, *(_empty_system(i) for i in range(50)))
     for _ in range(300):  # build, profile, warm up
         app.update()
@@ -206,23 +208,31 @@ def threading_barrier_waiter() -> Callable[[], None]:
 def _rows() -> list[Row]:
     rows: list[Row] = []
     esper_run = _esper_frames()
-    apps = [
-        _empty_app(ExecutorSettings.single_threaded(), with_alloc=True),
-        _empty_app(ExecutorSettings.multi_threaded(threads=2), with_alloc=True),
-    ]
+    names = ["native", "pure"] if backends.NATIVE_AVAILABLE else ["pure"]
+    single = {
+        b: _empty_app(ExecutorSettings.single_threaded(), with_alloc=True, backend=b)
+        for b in names
+    }
+    multi = {
+        b: _empty_app(ExecutorSettings.multi_threaded(threads=2), with_alloc=True, backend=b)
+        for b in names
+    }
+    apps = [*single.values(), *multi.values()]
     numpy_apps = [
         _numpy_app(ExecutorSettings.single_threaded()),
         _numpy_app(ExecutorSettings.multi_threaded(threads=2)),
     ]
     try:
-        rows.append(compare(
-            "App frame: 50 empty systems + SmartAllocPlugin, 1 thread", _app_frames(apps[0]),
+        ones: dict[str, Case] = {b: _app_frames(app) for b, app in single.items()}
+        rows += compare_backends(
+            "App frame: 50 empty systems + SmartAllocPlugin, 1 thread", ones,
             "esper, 50 processors", esper_run, goal="<= 1.0",
-        ))  # fmt: skip
-        rows.append(compare(
-            "App frame: 50 empty systems + SmartAllocPlugin, 2 threads", _app_frames(apps[1]),
+        )  # fmt: skip
+        twos: dict[str, Case] = {b: _app_frames(app) for b, app in multi.items()}
+        rows += compare_backends(
+            "App frame: 50 empty systems + SmartAllocPlugin, 2 threads", twos,
             "esper, 50 processors", esper_run, goal="<= 1.0",
-        ))  # fmt: skip
+        )  # fmt: skip
         rows.append(compare(
             "2 numpy systems on 2 worker threads (speedup)", _numpy_frames(numpy_apps[1]),
             "the same app single-threaded", _numpy_frames(numpy_apps[0]), rounds=9,

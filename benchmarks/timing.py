@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["Row", "Timed", "compare", "compare_backends", "fmt", "print_table"]
+__all__ = ["Case", "Row", "Timed", "compare", "compare_backends", "fmt", "print_table"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Row:
     ours_s: float
     base_s: float
     ratio: float
+    #: ``"<= x"`` / ``">= x"`` on the ratio, or ``"<= x us"`` on our time per operation.
     goal: str = ""
     #: Which allocator backend ran ``case`` ("native", "pure"), or "" when it does not apply.
     backend: str = ""
@@ -50,8 +51,10 @@ class Row:
         """Whether the ratio meets ``goal`` (``"<= 0.5"`` / ``">= 3"``); ``None`` without one."""
         if not self.goal:
             return None
-        op, value = self.goal.split()
-        return self.ratio <= float(value) if op == "<=" else self.ratio >= float(value)
+        op, value, *unit = self.goal.split()
+        # "<= 0.5 us" bounds our time per operation; "<= 0.5" bounds the ratio
+        measured = self.ours_s * 1e6 if unit == ["us"] else self.ratio
+        return measured <= float(value) if op == "<=" else measured >= float(value)
 
 
 def _time_once(case: Case) -> float:
@@ -71,6 +74,7 @@ def compare(
     rounds: int = 21,
     goal: str = "",
     invert: bool = False,
+    backend: str = "",
 ) -> Row:
     """Time ``ours`` against ``baseline``, interleaved for ``rounds`` rounds.
 
@@ -82,6 +86,7 @@ def compare(
         rounds: Rounds (each runs both sides once, alternating which goes first).
         goal: ``"<= x"`` or ``">= x"`` on the ratio, shown in the table.
         invert: Report baseline / ours (a speedup) instead of ours / baseline.
+        backend: The allocator backend ``ours`` ran on (shown in the table).
     """
     ours()  # warm up both sides (caches, page faults, lazily created state)
     baseline()
@@ -112,6 +117,7 @@ def compare(
         statistics.median(base_times),
         statistics.median(ratios),
         goal,
+        backend,
     )
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "NATIVE_AVAILABLE",
     "Backend",
     "BackendName",
+    "describe",
     "NATIVE_DISPATCH",
     "handle_resolver",
     "native_module",
@@ -183,6 +184,18 @@ def handle_resolver(
     if _NATIVE is None:
         return None
     return cast("Callable[[Any], Any]", _NATIVE.HandleResolver(entries, stale))
+
+
+def describe(choice: str = "auto") -> str:
+    """One line saying which backend ``AllocConfig.backend == choice`` runs, and why."""
+    try:
+        chosen = select(choice)
+    except BackendUnavailableError as error:
+        return f"unavailable: {error.message}"
+    if chosen.native:
+        return f"native (C extension {_NATIVE.__file__ if _NATIVE else ''})"
+    why = "asked for" if choice == "pure" else f"native core not loaded: {_NATIVE_MISSING}"
+    return f"pure Python ({why})"
 
 
 #: The backend ``AllocConfig.backend == "auto"`` gives.

@@ -133,7 +133,7 @@ class ObservedPaths:
 
     def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
         """``pool_alloc`` reporting to observers."""
-        return self._observe(POOL, dtype, shape, self._core.current_state().pools.alloc)  # type: ignore[no-any-return]
+        return self._observe(POOL, dtype, shape, self._core.current_state().pools.hot_alloc)  # type: ignore[no-any-return]
 
     def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
         """``heap_alloc`` reporting to observers."""
@@ -147,7 +147,7 @@ class ObservedPaths:
             done = redirect.redirect_free(state, POOL, array)
             if done is not None:
                 return done
-        nbytes = state.pools.free(array)
+        nbytes = state.pools.hot_free(array)
         for observer in core.observers_list:
             observer.after_free(state, POOL, array, nbytes)
         return nbytes

@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from framealloc_engine.allocators import backend
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics.codes import all_codes
 from framealloc_engine.diagnostics.strict import STRICT_ENV_VAR, strict_mode
@@ -59,6 +60,7 @@ def info_lines(config: AllocConfig | None = None) -> list[str]:
     lines.append("Active configuration:")
     for field in dataclasses.fields(cfg):
         lines.append(f"    {field.name} = {getattr(cfg, field.name)!r}")
+    lines.append(f"    hot paths = {backend.describe(cfg.backend)}")
     env = os.environ.get(STRICT_ENV_VAR)
     lines.append(
         f"    strict mode = {strict_mode().name}"

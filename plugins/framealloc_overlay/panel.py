@@ -261,7 +261,8 @@ def draw_panel(surface: pygame.Surface, state: OverlayState, alloc: Alloc) -> py
     surface.blit(background, (left, top), (0, 0, PANEL_WIDTH, height))
     x, y = left + MARGIN, top + 6
     surface.blit(text.render("framealloc overlay", ACCENT), (x, y))
-    hint = small.render("F3 hides", DIM)
+    parts = getattr(alloc, "backend", None)  # which backend runs the hot paths
+    hint = small.render(f"{parts.name} · F3 hides" if parts is not None else "F3 hides", DIM)
     surface.blit(hint, (left + PANEL_WIDTH - MARGIN - hint.get_width(), y + 2))
     y += text.line_height + 2
     surface.blit(text.render(state.frame_text, TEXT, slot="frame"), (x, y))

@@ -36,6 +36,7 @@ typedef struct {
     Py_ssize_t n_retired;
     Py_ssize_t max_retired;
     Py_ssize_t quarantine_frames;
+    LayoutCache layouts;     /* misses look layouts up here before asking Python */
     PyObject *weakreflist;
 } NativeArena;
 
@@ -274,9 +275,25 @@ miss(NativeArena *self, PyObject *dtype, PyObject *shape, int raise_if_full)
                         "thread",
                         NULL);
     }
-    PyObject *layout = PyObject_CallFunctionObjArgs(r->layout_of, dtype, shape, NULL);
-    if (layout == NULL) {
-        return NULL;
+    PyObject *layout;
+    LayoutSlot *slot = fa_layout_find(&self->layouts, dtype, shape);
+    if (slot != NULL) {
+        layout = Py_NewRef(slot->layout);
+    }
+    else {
+        layout = PyObject_CallFunctionObjArgs(r->layout_of, dtype, shape, NULL);
+        if (layout == NULL) {
+            return NULL;
+        }
+        if (!PyTuple_Check(layout) || PyTuple_GET_SIZE(layout) < 4
+            || !PyArray_DescrCheck(PyTuple_GET_ITEM(layout, 0))) {
+            Py_DECREF(layout);
+            PyErr_SetString(PyExc_TypeError, "layout_of returned a bad layout");
+            return NULL;
+        }
+        if (fa_layout_rememberable(shape)) {
+            fa_layout_remember(&self->layouts, dtype, shape, layout, 0);
+        }
     }
     /* Layout(dtype, shape, nbytes, align, ndshape, itemsize, sliceable) */
     PyArray_Descr *descr = (PyArray_Descr *)PyTuple_GET_ITEM(layout, 0);
@@ -709,13 +726,14 @@ arena_traverse(NativeArena *self, visitproc visit, void *arg)
         Py_VISIT(self->entries[i].shape);
         Py_VISIT(self->entries[i].view);
     }
-    return 0;
+    return fa_layout_traverse(&self->layouts, visit, arg);
 }
 
 static int
 arena_clear(NativeArena *self)
 {
     forget(self, 0, 0);
+    fa_layout_clear(&self->layouts);
     Py_CLEAR(self->memory);
     Py_CLEAR(self->buffer);
     Py_CLEAR(self->last_escapes);

@@ -150,6 +150,82 @@ fa_same_shape(PyObject *key, PyObject *shape)
     return 1;
 }
 
+LayoutSlot *
+fa_layout_find(LayoutCache *cache, PyObject *dtype, PyObject *shape)
+{
+    for (Py_ssize_t i = 0; i < FA_LAYOUT_SLOTS; i++) {
+        LayoutSlot *slot = &cache->slots[i];
+        if (slot->dtype == dtype && fa_same_shape(slot->shape, shape)) {
+            return slot;
+        }
+    }
+    return NULL;
+}
+
+int
+fa_layout_rememberable(PyObject *shape)
+{
+    if (PyLong_CheckExact(shape)) {
+        return 1;
+    }
+    if (!PyTuple_CheckExact(shape)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(shape); i++) {
+        if (!PyLong_CheckExact(PyTuple_GET_ITEM(shape, i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+slot_clear(LayoutSlot *slot)
+{
+    Py_CLEAR(slot->dtype);
+    Py_CLEAR(slot->shape);
+    Py_CLEAR(slot->layout);
+}
+
+LayoutSlot *
+fa_layout_remember(LayoutCache *cache, PyObject *dtype, PyObject *shape, PyObject *layout,
+                   Py_ssize_t extra)
+{
+    LayoutSlot *slot = &cache->slots[cache->next];
+    cache->next = (cache->next + 1) % FA_LAYOUT_SLOTS;
+    /* the new references first: clearing the old ones may run arbitrary code */
+    PyObject *old_dtype = slot->dtype;
+    PyObject *old_shape = slot->shape;
+    PyObject *old_layout = slot->layout;
+    slot->dtype = Py_NewRef(dtype);
+    slot->shape = Py_NewRef(shape);
+    slot->layout = Py_NewRef(layout);
+    slot->extra = extra;
+    Py_XDECREF(old_dtype);
+    Py_XDECREF(old_shape);
+    Py_XDECREF(old_layout);
+    return slot;
+}
+
+void
+fa_layout_clear(LayoutCache *cache)
+{
+    for (Py_ssize_t i = 0; i < FA_LAYOUT_SLOTS; i++) {
+        slot_clear(&cache->slots[i]);
+    }
+}
+
+int
+fa_layout_traverse(LayoutCache *cache, visitproc visit, void *arg)
+{
+    for (Py_ssize_t i = 0; i < FA_LAYOUT_SLOTS; i++) {
+        Py_VISIT(cache->slots[i].dtype);
+        Py_VISIT(cache->slots[i].shape);
+        Py_VISIT(cache->slots[i].layout);
+    }
+    return 0;
+}
+
 static PyObject *empty_shape = NULL;
 
 int

@@ -88,6 +88,33 @@ extern PyTypeObject NativeArena_Type;
 /* The calling thread's frame allocation (the dispatch calls these directly). */
 PyObject *fa_arena_alloc(PyObject *arena, PyObject *dtype, PyObject *shape, int raise_full);
 
+/* Remembered (dtype, shape) -> layout: what a request needs without calling Python. The
+ * shape is remembered only when it is an int or a tuple of ints (never a float, a bool or a
+ * list), so validation never depends on what was asked before. */
+typedef struct {
+    PyObject *dtype;   /* the dtype spec as passed (strong) */
+    PyObject *shape;   /* the shape as passed (strong) */
+    PyObject *layout;  /* the Layout named tuple (strong) */
+    Py_ssize_t extra;  /* what the user of the cache keeps with it (the pools' class) */
+} LayoutSlot;
+
+#define FA_LAYOUT_SLOTS 16
+
+typedef struct {
+    LayoutSlot slots[FA_LAYOUT_SLOTS];
+    Py_ssize_t next;
+} LayoutCache;
+
+/* The slot remembering exactly this request, or NULL. */
+LayoutSlot *fa_layout_find(LayoutCache *cache, PyObject *dtype, PyObject *shape);
+/* Whether a shape may be remembered. */
+int fa_layout_rememberable(PyObject *shape);
+/* Remember `layout` for the request (replacing the oldest slot); returns the slot. */
+LayoutSlot *fa_layout_remember(LayoutCache *cache, PyObject *dtype, PyObject *shape,
+                               PyObject *layout, Py_ssize_t extra);
+void fa_layout_clear(LayoutCache *cache);
+int fa_layout_traverse(LayoutCache *cache, visitproc visit, void *arg);
+
 /* Parse (dtype, shape=()) given positionally or by keyword; borrowed results. */
 int fa_parse_request(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                      PyObject **dtype, PyObject **shape);

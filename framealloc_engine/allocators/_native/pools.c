@@ -212,16 +212,6 @@ PyTypeObject NativeBlock_Type = {
 
 /* --- PoolPaths ------------------------------------------------------------------------- */
 
-/* Remembered (dtype, shape) -> layout: what a hit needs without calling Python. */
-typedef struct {
-    PyObject *dtype;   /* the dtype spec as passed (strong) */
-    PyObject *shape;   /* the shape as passed: an int or a tuple of ints (strong) */
-    PyObject *layout;  /* the Layout (strong) */
-    Py_ssize_t class_index;
-} LayoutSlot;
-
-#define LAYOUT_SLOTS 16
-
 typedef struct {
     PyObject_HEAD
     PyObject *pools;         /* the LocalPools */
@@ -235,49 +225,8 @@ typedef struct {
     Py_buffer alloc_counts;  /* int64 per class, incremented in place */
     Py_buffer free_counts;
     Py_ssize_t n_classes;
-    LayoutSlot slots[LAYOUT_SLOTS];
-    Py_ssize_t next_slot;
+    LayoutCache layouts;
 } PoolPaths;
-
-static void
-slot_clear(LayoutSlot *slot)
-{
-    Py_CLEAR(slot->dtype);
-    Py_CLEAR(slot->shape);
-    Py_CLEAR(slot->layout);
-}
-
-/* A remembered layout for exactly this request, or NULL (no exception). */
-static inline LayoutSlot *
-find_slot(PoolPaths *self, PyObject *dtype, PyObject *shape)
-{
-    for (Py_ssize_t i = 0; i < LAYOUT_SLOTS; i++) {
-        LayoutSlot *slot = &self->slots[i];
-        if (slot->dtype == dtype && fa_same_shape(slot->shape, shape)) {
-            return slot;
-        }
-    }
-    return NULL;
-}
-
-/* Whether `shape` may be remembered: an int, or a tuple of ints (never a float, a bool or a
- * list, so validation never depends on what was asked before). */
-static int
-rememberable(PyObject *shape)
-{
-    if (PyLong_CheckExact(shape)) {
-        return 1;
-    }
-    if (!PyTuple_CheckExact(shape)) {
-        return 0;
-    }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(shape); i++) {
-        if (!PyLong_CheckExact(PyTuple_GET_ITEM(shape, i))) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* Validate a request through the pure code and remember its layout. Returns a borrowed
  * layout and sets *class_index, or NULL with an exception. */
@@ -307,14 +256,8 @@ resolve(PoolPaths *self, PyObject *dtype, PyObject *shape, Py_ssize_t *class_ind
         return NULL;
     }
     *class_index = index;
-    LayoutSlot *slot = &self->slots[self->next_slot];
-    if (rememberable(shape)) {
-        self->next_slot = (self->next_slot + 1) % LAYOUT_SLOTS;
-        slot_clear(slot);
-        slot->dtype = Py_NewRef(dtype);
-        slot->shape = Py_NewRef(shape);
-        slot->layout = Py_NewRef(layout);
-        slot->class_index = index;
+    if (fa_layout_rememberable(shape)) {
+        LayoutSlot *slot = fa_layout_remember(&self->layouts, dtype, shape, layout, index);
         Py_DECREF(found);
         return slot->layout;
     }
@@ -352,17 +295,17 @@ pools_alloc_impl(PoolPaths *self, PyObject *dtype, PyObject *shape)
     Py_ssize_t class_index;
     PyObject *layout;
     PyObject *layout_ref = NULL; /* set when the layout is not remembered */
-    LayoutSlot *slot = find_slot(self, dtype, shape);
+    LayoutSlot *slot = fa_layout_find(&self->layouts, dtype, shape);
     if (slot != NULL) {
         layout = slot->layout;
-        class_index = slot->class_index;
+        class_index = slot->extra;
     }
     else {
         layout = resolve(self, dtype, shape, &class_index);
         if (layout == NULL) {
             return NULL;
         }
-        if (!rememberable(shape)) {
+        if (!fa_layout_rememberable(shape)) {
             layout_ref = layout;
         }
     }
@@ -527,9 +470,7 @@ paths_free(PoolPaths *self, PyObject *array)
 static PyObject *
 paths_forget_layouts(PoolPaths *self, PyObject *Py_UNUSED(ignored))
 {
-    for (Py_ssize_t i = 0; i < LAYOUT_SLOTS; i++) {
-        slot_clear(&self->slots[i]);
-    }
+    fa_layout_clear(&self->layouts);
     Py_RETURN_NONE;
 }
 
@@ -633,12 +574,7 @@ paths_traverse(PoolPaths *self, visitproc visit, void *arg)
     Py_VISIT(self->unheld);
     Py_VISIT(self->free_foreign);
     Py_VISIT(self->bad_free);
-    for (Py_ssize_t i = 0; i < LAYOUT_SLOTS; i++) {
-        Py_VISIT(self->slots[i].dtype);
-        Py_VISIT(self->slots[i].shape);
-        Py_VISIT(self->slots[i].layout);
-    }
-    return 0;
+    return fa_layout_traverse(&self->layouts, visit, arg);
 }
 
 static int
@@ -652,9 +588,7 @@ paths_clear(PoolPaths *self)
     Py_CLEAR(self->unheld);
     Py_CLEAR(self->free_foreign);
     Py_CLEAR(self->bad_free);
-    for (Py_ssize_t i = 0; i < LAYOUT_SLOTS; i++) {
-        slot_clear(&self->slots[i]);
-    }
+    fa_layout_clear(&self->layouts);
     return 0;
 }
 
