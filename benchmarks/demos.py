@@ -8,6 +8,9 @@ Run: ``python benchmarks/demos.py`` (headless, about half a minute). One process
   constants are 0-d arrays.
 * **plain**: the same math written the ordinary numpy way: expressions make fresh arrays
   (``dx = ax - x``, ``np.zeros`` for the density, ``palette[density]``).
+* **captured**: *plain*, unchanged, inside ``alloc.frame_scope()`` and
+  ``alloc.capture_numpy(threshold=0)``: its temporaries come from frame memory (with the
+  native extension; the row is left out without it).
 
 Both start from the same particles and must end with the same state (checked). Frame times
 come from alternating blocks of 50 frames (ours, plain, ours, ...), so both see the same
@@ -42,6 +45,7 @@ from demos import particles  # noqa: E402
 from demos._harness import DemoOptions, build_demo_app  # noqa: E402
 from demos._probe import AllocProbe  # noqa: E402
 from framealloc_engine import SmartAlloc, tags  # noqa: E402
+from framealloc_engine.allocators.backend import NATIVE_AVAILABLE  # noqa: E402
 
 WARMUP = 60
 FRAMES = 600
@@ -81,27 +85,23 @@ class Plain:
         self.rows = np.zeros((HEIGHT, WIDTH), np.uint32)
 
     def frame(self) -> None:
-        s, sim = self.settings, self.sim
-        x, y, vx, vy = sim.x, sim.y, sim.vx, sim.vy
+        sim = self.sim
         sim.place_attractors(sim.elapsed + DT)
-        for ax, ay in sim.attractor_xy:
-            dx = ax - x
-            dy = ay - y
-            pull = (s.strength * DT) / (dx * dx + dy * dy + s.softening)
-            vx += dx * pull
-            vy += dy * pull
-        damp = s.damping_per_second**DT
-        for pos, vel, top in ((x, vx, WIDTH - 1), (y, vy, HEIGHT - 1)):
-            vel *= damp
-            pos += vel * DT
-            hit = (pos < 0) | (pos > top)
-            vel[hit] *= -s.restitution
-            pos[:] = np.minimum(np.maximum(pos, 0), top)
-        sim.elapsed += DT
-        flat = y.astype(np.intp) * WIDTH + x.astype(np.intp)
-        density = np.zeros(HEIGHT * WIDTH, np.intp)
-        np.add.at(density, flat, 1)
-        self.rows[...] = self.palette[np.minimum(density, 255)].reshape(HEIGHT, WIDTH)
+        sim.step_plain(DT)  # the demo's --plain-numpy variant
+        sim.rasterize_plain(self.palette, self.rows)
+
+
+class Captured(Plain):
+    """*Plain*, run inside a frame with numpy's allocations captured (no code change)."""
+
+    def __init__(self, alloc: SmartAlloc, settings: particles.Settings) -> None:
+        super().__init__(alloc, settings)
+        self.alloc = alloc
+
+    def frame(self) -> None:
+        alloc = self.alloc
+        with alloc.frame_scope(), alloc.capture_numpy(threshold=0):
+            super().frame()
 
 
 class Floor:
@@ -120,7 +120,9 @@ class Floor:
             np.add(b, half, out=a)
 
 
-def _timed(runners: Sequence[Ours | Plain | Floor]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _timed(
+    runners: Sequence[Ours | Plain | Floor],
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Wall and thread-CPU times, shape ``(runners, FRAMES)`` each, and the GC collections
     that started during each runner's frames."""
     times = np.zeros((2, len(runners), FRAMES))
@@ -148,6 +150,8 @@ def _timed(runners: Sequence[Ours | Plain | Floor]) -> tuple[np.ndarray, np.ndar
 
 
 def _counted(runner: Ours | Plain) -> tuple[int, int]:
+    """numpy data allocations that reached numpy's allocator (the probe's handler sits under
+    any capture: a captured allocation never reaches it), and GC collections."""
     with AllocProbe() as probe:
         for _ in range(COUNTED):
             runner.frame()
@@ -185,14 +189,23 @@ def main() -> None:
     settings = particles.Settings.load()
     alloc = SmartAlloc.with_defaults()
     ours, plain = Ours(alloc, settings), Plain(alloc, settings)
+    captured = Captured(SmartAlloc.with_defaults(), settings) if NATIVE_AVAILABLE else None
     for _ in range(WARMUP):
         ours.frame()
         plain.frame()
+        if captured is not None:
+            captured.frame()
     floor = Floor()
-    wall, cpu, collections = _timed((ours, plain, floor))
-    t_ours, t_plain, t_floor = wall
+    runners: list[Ours | Plain | Floor] = [ours, plain, floor]
+    if captured is not None:
+        runners.append(captured)
+    wall, cpu, collections = _timed(runners)
+    t_ours, t_plain, t_floor = wall[0], wall[1], wall[2]
     np.testing.assert_array_equal(ours.sim.state, plain.sim.state)  # the same simulation
     np.testing.assert_array_equal(ours.rows, plain.rows)
+    if captured is not None:
+        np.testing.assert_array_equal(captured.sim.state, plain.sim.state)
+        np.testing.assert_array_equal(captured.rows, plain.rows)
     allocs_ours, gc_ours = _counted(ours)
     allocs_plain, gc_plain = _counted(plain)
     demo_times, demo_allocs, demo_gc = _whole_demo()
@@ -217,6 +230,18 @@ def main() -> None:
                ".3f", "0 (ours)", False))
     print(_row("GC collections while timed", collections[0], collections[1], "d", "0 (ours)",
                False))
+    if captured is not None:
+        allocs_cap, gc_cap = _counted(captured)
+        t_cap = wall[3]
+        cap50, cap99 = np.percentile(t_cap, 50) * 1e3, np.percentile(t_cap, 99) * 1e3
+        ratio_plain = np.median(t_cap / t_plain)  # per frame of the same block position
+        print(
+            f"plain numpy under capture_numpy(), unchanged code: p50 {cap50:.3f} ms "
+            f"({cap50 / p50[1]:.2f}x plain numpy's p50, per-frame median ratio "
+            f"{ratio_plain:.2f}x; {cap50 / p50[0]:.2f}x the frame-arena version), p99 "
+            f"{cap99:.3f} ms, {allocs_cap / COUNTED:.2f} system allocations and "
+            f"{gc_cap / COUNTED:.3f} GC collections per frame"
+        )
     f50, f99 = np.percentile(t_floor, 50) * 1e3, np.percentile(t_floor, 99) * 1e3
     print(
         f"noise floor (fixed in-place numpy work, no allocation, timed in the same blocks): "

@@ -64,6 +64,10 @@ class DemoOptions:
         single_threaded: Run systems on one thread (results are identical).
         overlay: Add the diagnostics overlay plugin (toggle with F3).
         quiet: Do not print the frame summary.
+        capture_numpy: numpy's own allocations in every system come from frame memory
+            (``SmartAllocPlugin(capture_numpy=True)``; needs the native extension).
+        plain_numpy: Run the demo's ordinary-numpy variant where it has one (particles:
+            fresh temporaries instead of frame-arena views with ``out=``).
     """
 
     headless: bool = False
@@ -73,6 +77,8 @@ class DemoOptions:
     single_threaded: bool = False
     overlay: bool = True
     quiet: bool = False
+    capture_numpy: bool = False
+    plain_numpy: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -122,6 +128,16 @@ def parse_options(prog: str, argv: list[str] | None = None) -> DemoOptions:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--single-threaded", action="store_true")
     parser.add_argument("--no-overlay", action="store_true", help="no diagnostics overlay")
+    parser.add_argument(
+        "--capture-numpy",
+        action="store_true",
+        help="numpy's own temporaries in every system come from frame memory",
+    )
+    parser.add_argument(
+        "--plain-numpy",
+        action="store_true",
+        help="run the demo's ordinary-numpy variant (particles): fresh temporaries",
+    )
     args = parser.parse_args(argv)
     if args.frames is not None and args.frames < 1:
         parser.error("--frames must be >= 1")
@@ -133,6 +149,8 @@ def parse_options(prog: str, argv: list[str] | None = None) -> DemoOptions:
         seed=args.seed,
         single_threaded=args.single_threaded,
         overlay=not args.no_overlay,
+        capture_numpy=args.capture_numpy,
+        plain_numpy=args.plain_numpy,
     )
 
 
@@ -176,7 +194,7 @@ def build_demo_app(
     app = App(executor=executor)
     allocator = alloc if alloc is not None else SmartAlloc(config or AllocConfig())
     app.add_plugins(
-        SmartAllocPlugin(alloc=allocator),
+        SmartAllocPlugin(alloc=allocator, capture_numpy=options.capture_numpy),
         PygamePlugin(size, title, fps=0.0 if options.headless else 60.0),
     )
     if options.headless:
@@ -227,6 +245,12 @@ def run_demo(
             else:
                 os.environ[key] = value
     report = make_report(name, app, alloc, exit_code, details)
+    if options.capture_numpy:
+        captured = alloc.numpy_capture_stats(all_threads=True)
+        report.details["numpy allocations captured"] = (
+            f"{captured.captured} ({captured.fallbacks} left to numpy, "
+            f"{captured.escapes} outlived their frame)"
+        )
     if not options.quiet:
         print(report.summary())
     return report

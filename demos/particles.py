@@ -217,6 +217,35 @@ class ParticleSim:
         self.render_bytes = before - alloc.frame_remaining()
 
 
+    def step_plain(self, dt: float) -> None:
+        """:meth:`step` written the ordinary numpy way: every expression makes fresh arrays
+        (what ``--plain-numpy`` runs; with ``--capture-numpy`` they come from frame memory).
+        """
+        s = self.settings
+        x, y, vx, vy = self.x, self.y, self.vx, self.vy
+        for ax, ay in self.attractor_xy:
+            dx = ax - x
+            dy = ay - y
+            pull = (s.strength * dt) / (dx * dx + dy * dy + s.softening)
+            vx += dx * pull
+            vy += dy * pull
+        damp = s.damping_per_second**dt
+        for pos, vel, top in ((x, vx, self.width - 1), (y, vy, self.height - 1)):
+            vel *= damp
+            pos += vel * dt
+            hit = (pos < 0) | (pos > top)
+            vel[hit] *= -s.restitution
+            pos[:] = np.minimum(np.maximum(pos, 0), top)
+        self.elapsed += dt
+
+    def rasterize_plain(self, palette: np.ndarray, rows: np.ndarray) -> None:
+        """:meth:`rasterize` written the ordinary numpy way (fresh arrays)."""
+        flat = self.y.astype(np.intp) * self.width + self.x.astype(np.intp)
+        density = np.zeros(self.height * self.width, np.intp)
+        np.add.at(density, flat, 1)
+        rows[...] = palette[np.minimum(density, 255)].reshape(self.height, self.width)
+
+
 class Look:
     """What ``render`` draws with: the palette mapped to the window's pixel format and the
     attractor sprite (a resource filled by the ``load_look`` startup system)."""
@@ -254,18 +283,31 @@ def load_look(screen: Res[Screen], look: ResMut[Look], hud: ResMut[Hud]) -> None
     hud.value.font = pygame.font.Font(None, 22)
 
 
-def physics(alloc: AllocResource, sim: ResMut[ParticleSim], time: Time, state: Res[Input]) -> None:
+def physics(
+    alloc: AllocResource,
+    sim: ResMut[ParticleSim],
+    time: Time,
+    state: Res[Input],
+    options: Res[DemoOptions],
+) -> None:
     """Move the attractors and integrate the particles (may run on a worker thread)."""
     particles = sim.value
     dt = min(time.delta, 1 / 30)
     pointer = state.value.mouse_pos if 1 in state.value.mouse_pressed else None
     with alloc.phase_scope("physics"), alloc.with_tag(tags.PHYSICS):
         particles.place_attractors(particles.elapsed + dt, pointer)
-        particles.step(alloc, dt)
+        if options.value.plain_numpy:
+            particles.step_plain(dt)
+        else:
+            particles.step(alloc, dt)
 
 
 def render(
-    alloc: AllocResource, sim: Res[ParticleSim], look: Res[Look], screen: ResMut[Screen]
+    alloc: AllocResource,
+    sim: Res[ParticleSim],
+    look: Res[Look],
+    screen: ResMut[Screen],
+    options: Res[DemoOptions],
 ) -> None:
     """Write the particle colours into the window, then draw the attractors."""
     surface = screen.value.surface
@@ -273,7 +315,10 @@ def render(
     with alloc.phase_scope("render"), alloc.with_tag(tags.RENDERING):
         if surface.get_bytesize() == 4 and surface.get_pitch() == 4 * surface.get_width():
             view = pygame.surfarray.pixels2d(surface)  # locks the surface until deleted
-            particles.rasterize(alloc, palette, view.T)
+            if options.value.plain_numpy:
+                particles.rasterize_plain(palette, view.T)
+            else:
+                particles.rasterize(alloc, palette, view.T)
             del view
         else:  # an unusual display format: go through a frame-arena copy
             rows = alloc.frame_alloc(np.uint32, (particles.height, particles.width))

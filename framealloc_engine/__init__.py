@@ -31,6 +31,7 @@ from framealloc_engine.budgets import (
     ThreadBudgetConfig,
     ThreadBudgetStats,
 )
+from framealloc_engine.capture import CaptureStats, OnLimit
 from framealloc_engine.config import (
     KIB,
     MIB,
@@ -194,6 +195,8 @@ __all__ = [
     "BudgetExceededError",
     "BudgetExceededPolicy",
     "BudgetManager",
+    "CaptureStats",
+    "OnLimit",
     "CapacityError",
     "CheckpointGuard",
     "ClosedBoxError",

@@ -11,6 +11,8 @@ from framealloc_engine import *  # noqa: F403
 from framealloc_engine import __all__ as _allocator_names
 from framealloc_engine.app import *  # noqa: F403
 from framealloc_engine.app import __all__ as _engine_names
-from framealloc_engine.bridge import AllocResource, SmartAllocPlugin
+from framealloc_engine.bridge import AllocResource, SmartAllocPlugin, capturing
 
-__all__ = [*_allocator_names, *_engine_names, "AllocResource", "SmartAllocPlugin"]  # noqa: PLE0604
+__all__ = [  # noqa: PLE0604
+    *_allocator_names, *_engine_names, "AllocResource", "SmartAllocPlugin", "capturing",
+]  # fmt: skip

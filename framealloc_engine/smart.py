@@ -15,10 +15,14 @@ cost per call.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from framealloc_engine.behavior.feature import BehaviorFeature
 from framealloc_engine.behavior.filter import BehaviorFilter
 from framealloc_engine.budgets.feature import BudgetsFeature
 from framealloc_engine.budgets.tag_budgets import BudgetManager
+from framealloc_engine.capture.feature import NumpyCaptureFeature
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.core.allocator import AllocatorCore
 from framealloc_engine.core.attribution import Attribution
@@ -61,6 +65,28 @@ class SmartAlloc(AllocatorCore):
         self._collections = FrameCollectionsFeature(self)
         self._behavior = BehaviorFeature(self)
         self._monitoring = MonitoringFeature(self, self._budgets, self._behavior)
+        self._capture = NumpyCaptureFeature(
+            self, lambda: self._behavior.behavior_filter, lambda: self._budgets.budget_manager
+        )
+
+    # --- frames with numpy captured (capture/) ---------------------------------------------
+    capture_numpy = forward("_capture", NumpyCaptureFeature.capture_numpy)
+    numpy_capture_stats = forward("_capture", NumpyCaptureFeature.numpy_capture_stats)
+
+    @contextmanager
+    def frame_scope(self, *, capture_numpy: bool = False) -> Iterator[None]:
+        """``begin_frame()`` on entry and ``end_frame()`` on exit (even on error); with
+        ``capture_numpy=True`` numpy's own allocations inside come from frame memory too
+        (see :meth:`capture_numpy`)."""
+        self.begin_frame()
+        try:
+            if capture_numpy:
+                with self._capture.capture_numpy():
+                    yield
+            else:
+                yield
+        finally:
+            self.end_frame()
 
     # --- tags and phases (core/attribution.py) ----------------------------------------------
     with_tag = forward("_attribution", Attribution.with_tag)

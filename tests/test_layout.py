@@ -22,7 +22,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(
         (
             "budgets", "retention", "lifecycle", "sync", "handles", "streaming", "scratch",
-            "groups", "frame_collections", "behavior", "monitoring",
+            "groups", "frame_collections", "behavior", "monitoring", "capture",
         ),
         4,
     ),

@@ -50,6 +50,7 @@ __all__ = [
     "NATIVE_DISPATCH",
     "handle_resolver",
     "native_module",
+    "new_capture",
     "new_front",
     "select",
 ]
@@ -196,6 +197,22 @@ def describe(choice: str = "auto") -> str:
         return f"native (C extension {_NATIVE.__file__ if _NATIVE else ''})"
     why = "asked for" if choice == "pure" else f"native core not loaded: {_NATIVE_MISSING}"
     return f"pure Python ({why})"
+
+
+def new_capture(**options: Any) -> Any:
+    """A native ``NumpyCapture`` (numpy's allocations served from frame memory).
+
+    Raises:
+        BackendUnavailableError: (FA903) the native extension is not loaded: numpy's
+            memory-handler API needs C callbacks.
+    """
+    if _NATIVE is None:
+        raise BackendUnavailableError(
+            "capture_numpy() needs the native extension (numpy calls its memory handler "
+            "from C)",
+            note=f"native core not loaded: {_NATIVE_MISSING}",
+        )
+    return _NATIVE.NumpyCapture(**options)
 
 
 #: The backend ``AllocConfig.backend == "auto"`` gives.

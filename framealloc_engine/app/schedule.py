@@ -9,6 +9,7 @@ graph, so the executor's per-frame work is counting down predecessors.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from framealloc_engine.app.commands import Commands
 from framealloc_engine.app.conditions import BoundCondition, Condition
 from framealloc_engine.app.errors import MissingResourceError, ScheduleBuildError
 from framealloc_engine.app.graph import conflict_edges, find_cycle, reduce_edges, stable_toposort
-from framealloc_engine.app.system import SetConfig, SystemConfig, SystemSet
+from framealloc_engine.app.system import RunContext, SetConfig, SystemConfig, SystemSet
 from framealloc_engine.app.system_param import bind_params, callable_name
 from framealloc_engine.app.world import World
 
@@ -313,6 +314,8 @@ class _Builder:
                 reads |= merged.reads
                 set_ids.append(sid)
             cs.args = bound.args
+            if c.contexts:
+                cs.fn = _within(c.fn, c.contexts, world)
             cs.reads = self._mask(reads)
             cs.writes = self._mask(writes)
             cs.main_thread = cs.main_thread or bound.main_thread
@@ -350,3 +353,20 @@ def _all_of(checks: tuple[Callable[[], bool], ...]) -> Callable[[], bool]:
     if len(checks) == 1:
         return checks[0]
     return lambda: all(check() for check in checks)
+
+
+def _within(
+    fn: Callable[..., Any], contexts: tuple[RunContext, ...], world: World
+) -> Callable[..., Any]:
+    """``fn`` run inside a fresh ``context(world)`` for each of ``contexts`` (outermost
+    first) every time it is called."""
+
+    def run(*args: Any) -> Any:
+        with ExitStack() as stack:
+            for context in contexts:
+                stack.enter_context(context(world))
+            return fn(*args)
+
+    run.__qualname__ = getattr(fn, "__qualname__", "system")
+    run.__name__ = getattr(fn, "__name__", "system")
+    return run

@@ -13,14 +13,19 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.app.conditions import Condition, ConditionLike, as_condition
 from framealloc_engine.app.system_param import callable_name
 
+if TYPE_CHECKING:
+    from framealloc_engine.app.world import World
+
 __all__ = [
     "IntoSystems",
+    "RunContext",
     "SetConfig",
     "SystemConfig",
     "SystemConfigs",
@@ -33,6 +38,9 @@ __all__ = [
 ]
 
 _anon = itertools.count()
+
+RunContext = Callable[["World"], AbstractContextManager[Any]]
+"""Makes the context manager one run of a system is wrapped in (given the app's world)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,8 @@ class SystemConfig:
     sets: tuple[SystemSet, ...] = ()
     conditions: tuple[Condition, ...] = ()
     main_thread: bool = False
+    #: Context-manager factories each run of the system is wrapped in (see ``within``).
+    contexts: tuple[RunContext, ...] = ()
 
     @property
     def name(self) -> str:
@@ -156,6 +166,16 @@ class SystemConfig:
     def on_main_thread(self) -> SystemConfig:
         """Always run on the main thread (display, event queue, thread-bound libraries)."""
         return dataclasses.replace(self, main_thread=True)
+
+    def within(self, context: RunContext) -> SystemConfig:
+        """Run the system inside ``context(world)`` (a context manager made for every run,
+        on the thread that runs it); several nest in the order given.
+
+        Example::
+
+            app.add_systems(Update, system(physics).within(lambda world: profiled("physics")))
+        """
+        return dataclasses.replace(self, contexts=self.contexts + (context,))
 
 
 def system(fn: Callable[..., Any] | SystemConfig) -> SystemConfig:
@@ -192,6 +212,10 @@ class SystemConfigs:
     def on_main_thread(self) -> SystemConfigs:
         """Pin every system to the main thread."""
         return self._map(SystemConfig.on_main_thread)
+
+    def within(self, context: RunContext) -> SystemConfigs:
+        """Run every system inside ``context(world)`` (see :meth:`SystemConfig.within`)."""
+        return self._map(lambda s: s.within(context))
 
     def run_if(self, condition: ConditionLike) -> SystemConfigs:
         """Run the group only while ``condition`` holds (evaluated once per schedule run)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from framealloc_engine.behavior.model import (
+    CAPTURED,
     FRAME,
     POOL,
     BehaviorReport,
@@ -104,6 +105,20 @@ class BehaviorFilter:
         """Forget everything recorded so far."""
         with self._lock:
             self._trackers = {}
+
+    def record_captured(self, state: ThreadState, allocs: int, escaped: int) -> None:
+        """A frame of ``state``'s thread ended with ``allocs`` numpy allocations captured in
+        it, ``escaped`` of which are still alive (FA503)."""
+        if not self.enabled:
+            return
+        tracker = self._tracker(state)
+        frame = state.frame_number
+        stat = self._stat(tracker, (state.tag_path, CAPTURED), frame)
+        stat.total_allocs += allocs
+        stat.in_frame_allocs += allocs
+        stat.survived_frame_count += escaped
+        if allocs:
+            stat.last_alloc_frame = frame
 
     # --- AllocObserver ----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from framealloc_engine.diagnostics.codes import DiagnosticKind
 
 __all__ = [
+    "CAPTURED",
     "BehaviorIssue",
     "BehaviorReport",
     "BehaviorThresholds",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 FRAME, POOL, HEAP = "frame", "pool", "heap"
+#: numpy's own allocations served from frame memory (``capture_numpy``).
+CAPTURED = "numpy"
 
 
 def display_tag(tag: str) -> str:
@@ -314,6 +317,14 @@ def _rules(stat: TagBehaviorStats, t: BehaviorThresholds, frames: int) -> list[B
                 (f"expected < {t.promotion_churn_rate:.2f}/frame", t.promotion_churn_rate),
                 "Consider allocating directly in the target allocator",
             ))
+    if stat.kind == CAPTURED and stat.survived_frame_count:
+        out.append(_issue(
+            "FA503", warn, stat, "captured numpy data outlives its frame",
+            (f"{stat.survived_frame_count} array(s) alive at a frame end",
+             stat.survived_frame_count),
+            ("expected 0", 0),
+            "copy what must outlive the frame outside capture_numpy(), or use pool_alloc()",
+        ))  # fmt: skip
     if stat.total_allocs < t.min_samples:
         return out
     if stat.kind == FRAME:

@@ -18,7 +18,7 @@ Example::
 
 from __future__ import annotations
 
-from framealloc_engine.bridge.plugin import SmartAllocPlugin
+from framealloc_engine.bridge.plugin import SmartAllocPlugin, capturing
 from framealloc_engine.bridge.resource import AllocResource
 
-__all__ = ["AllocResource", "SmartAllocPlugin"]
+__all__ = ["AllocResource", "SmartAllocPlugin", "capturing"]

@@ -21,20 +21,24 @@ mode); ``strict=True`` raises it.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.app.plugin import Plugin
+from framealloc_engine.app.system import SystemConfig, system
 from framealloc_engine.bridge.resource import AllocResource
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics import fa_emit, set_context_allocator, set_engine_context
-from framealloc_engine.errors import FrameHooksNotRunError
+from framealloc_engine.errors import FrameHooksNotRunError, PluginMissingError
 from framealloc_engine.smart import SmartAlloc
 
 if TYPE_CHECKING:
     from framealloc_engine.app.app import App
     from framealloc_engine.app.schedule import CompiledSchedule, ScheduleLabel
+    from framealloc_engine.app.world import World
 
-__all__ = ["SmartAllocPlugin"]
+__all__ = ["SmartAllocPlugin", "capturing"]
 
 
 class SmartAllocPlugin(Plugin):
@@ -44,6 +48,9 @@ class SmartAllocPlugin(Plugin):
         config: Allocator configuration (``AllocConfig()`` when omitted).
         alloc: Use this allocator instead of creating one (``config`` must then be None).
         strict: Raise FA102 instead of warning.
+        capture_numpy: numpy's own allocations in every system come from frame memory
+            (each thread captures for the whole of its frame; see ``SmartAlloc.capture_numpy``
+            and, for chosen systems only, :func:`~framealloc_engine.bridge.capturing`).
 
     Example::
 
@@ -56,6 +63,7 @@ class SmartAllocPlugin(Plugin):
         *,
         alloc: SmartAlloc | None = None,
         strict: bool = False,
+        capture_numpy: bool = False,
     ) -> None:
         if alloc is not None and config is not None:
             raise ValueError("pass either config or alloc to SmartAllocPlugin, not both")
@@ -64,6 +72,9 @@ class SmartAllocPlugin(Plugin):
         )
         self._alloc = alloc
         self.strict = strict
+        self.capture_numpy = capture_numpy
+        #: Capture scopes open on each thread (entered at its frame's begin, left at its end).
+        self._captures = threading.local()
         self.resource: AllocResource | None = None
         self.frames_begun = 0
         self.frames_ended = 0
@@ -109,6 +120,10 @@ class SmartAllocPlugin(Plugin):
             )
             alloc.end_frame()
         alloc.begin_frame()
+        if self.capture_numpy:
+            scope = alloc.capture_numpy()
+            scope.__enter__()
+            self._captures.scope = scope
         with self._count_lock:
             self.frames_begun += 1
 
@@ -121,6 +136,10 @@ class SmartAllocPlugin(Plugin):
                 "something ended this thread's frame outside SmartAllocPlugin",
             )
             return
+        scope = getattr(self._captures, "scope", None)
+        if scope is not None:
+            self._captures.scope = None
+            scope.__exit__(None, None, None)
         alloc.end_frame()
         with self._count_lock:
             self.frames_ended += 1
@@ -151,3 +170,27 @@ class SmartAllocPlugin(Plugin):
         # Through the diagnostics emitter: logged on "framealloc", and strict mode
         # (FRAMEALLOC_STRICT=warning, set_strict_mode) turns it into StrictModeViolation.
         fa_emit(error.code, error.message, note=error.note, help=error.help)
+
+
+def capturing(fn: Callable[..., Any] | SystemConfig) -> SystemConfig:
+    """A system whose numpy allocations come from frame memory (its ``a + b``, ``np.sin(x)``
+    temporaries), every time it runs, on whichever thread runs it.
+
+    Example::
+
+        app.add_systems(Update, capturing(physics), render)
+
+    Needs :class:`SmartAllocPlugin` (its allocator) and the native extension (FA903
+    otherwise). To capture in every system, use ``SmartAllocPlugin(capture_numpy=True)``.
+    """
+    return system(fn).within(_capture_in)
+
+
+def _capture_in(world: World) -> AbstractContextManager[None]:
+    resource = world.get_resource(AllocResource)
+    if resource is None:
+        raise PluginMissingError(
+            "capturing() needs SmartAllocPlugin: no AllocResource in the app",
+            help="app.add_plugins(SmartAllocPlugin.default())",
+        )
+    return resource.alloc.capture_numpy()

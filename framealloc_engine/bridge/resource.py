@@ -76,7 +76,7 @@ class AllocResource(SmartAlloc):
         def end_frame(self) -> NoReturn:
             """Owned by ``SmartAllocPlugin``: raises ``AttributeError``."""
 
-        def frame_scope(self) -> NoReturn:
+        def frame_scope(self, *, capture_numpy: bool = False) -> NoReturn:
             """Owned by ``SmartAllocPlugin``: raises ``AttributeError``."""
 
         def end_frame_with_promotions(self) -> NoReturn:

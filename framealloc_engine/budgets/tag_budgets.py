@@ -270,6 +270,16 @@ class BudgetManager:
                     self.callback_errors += 1
                     _log.exception("budget callback %r raised on %r", callback, event)
 
+    def report_capture_limit(
+        self, tag: str, current: int, limit: int, refused: int, thread_id: int
+    ) -> None:
+        """Report that captured numpy allocations met a frame's byte limit (``refused`` of
+        them were served elsewhere or refused, per ``capture_numpy(on_limit=...)``)."""
+        self._emit(
+            [BudgetEvent(BudgetEventKind.HARD_LIMIT_EXCEEDED, tag, current, limit, refused,
+                         thread_id)]
+        )  # fmt: skip
+
     def report_global_refusal(self, requested: int, thread_id: int, reserved: int) -> None:
         """Report a refusal by the reservation limit (memory reserved from the system)."""
         limit = self._global_limit

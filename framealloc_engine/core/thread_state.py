@@ -16,7 +16,7 @@ from framealloc_engine.core.stats import KindCounts, ThreadStats
 from framealloc_engine.core.tags import TAG_SEPARATOR, UNTAGGED
 from framealloc_engine.errors import FrameStateError
 
-__all__ = ["FrameHolder", "ThreadState"]
+__all__ = ["FrameHolder", "FrameSource", "ThreadState"]
 
 
 class FrameHolder(Protocol):
@@ -24,6 +24,40 @@ class FrameHolder(Protocol):
 
     def detach(self) -> None:
         """Let the frame arrays go (the frame ended, or a rollback passed the holder)."""
+
+
+class FrameSource(Protocol):
+    """Frame memory of a thread besides its arena (numpy's own allocations, captured).
+
+    Its counters are cumulative; the thread's frame statistics and attribution include
+    them, and it is told when the thread's frames begin and end.
+    """
+
+    @property
+    def count(self) -> int:
+        """Allocations served (cumulative)."""
+
+    @property
+    def bytes(self) -> int:
+        """Bytes served (cumulative)."""
+
+    @property
+    def frees(self) -> int:
+        """Allocations freed (cumulative)."""
+
+    @property
+    def escapes(self) -> int:
+        """Allocations found alive at a frame end (cumulative)."""
+
+    @property
+    def live_bytes(self) -> int:
+        """Bytes alive now."""
+
+    def frame_begin(self) -> None:
+        """The thread began a frame."""
+
+    def frame_end(self) -> None:
+        """The thread's frame ended (before the arena resets)."""
 
 
 class ThreadState:
@@ -63,6 +97,9 @@ class ThreadState:
         #: Per-thread state of optional facade features (e.g. pending retained
         #: allocations), keyed by feature; only the owning thread touches an entry.
         self.extensions: dict[str, object] = {}
+        #: Frame memory besides the arena (see :class:`FrameSource`); usually empty.
+        self.frame_sources: list[FrameSource] = []
+        self._source_marks = (0, 0)
         # cumulative counters (frame ones exclude the arena's live part)
         self.frame_allocs_done = 0
         self.frame_bytes_done = 0
@@ -93,14 +130,22 @@ class ThreadState:
         # Pool bytes only grow with the pool count: skip the per-class sum when it is unchanged
         # (tag and phase changes flush often; this keeps a flush well under a microsecond).
         pool_bytes = marks[3] if pool_count == marks[2] else pools.allocated_bytes()
-        return (
-            self.frame_allocs_done + arena.count,
-            self.frame_bytes_done + arena.offset,
-            pool_count,
-            pool_bytes,
-            self.heap_allocs,
-            self.heap_bytes,
-        )
+        frame_count = self.frame_allocs_done + arena.count
+        frame_bytes = self.frame_bytes_done + arena.offset
+        if self.frame_sources:
+            count, nbytes = self._source_totals()
+            frame_count += count
+            frame_bytes += nbytes
+        return (frame_count, frame_bytes, pool_count, pool_bytes, self.heap_allocs,
+                self.heap_bytes)  # fmt: skip
+
+    def _source_totals(self) -> tuple[int, int]:
+        """Allocations and bytes the frame sources served (cumulative)."""
+        count = nbytes = 0
+        for source in self.frame_sources:
+            count += source.count
+            nbytes += source.bytes
+        return count, nbytes
 
     def flush_attribution(self) -> None:
         """Charge allocations since the last mark to the current tag path and phase."""
@@ -113,6 +158,7 @@ class ThreadState:
             self.frame_allocs_done + arena.count == marks[0]
             and self.heap_allocs == marks[4]
             and sum(self.pools.alloc_counts) == marks[2]
+            and not self.frame_sources
         ):
             return
         now = self._gross()
@@ -141,6 +187,10 @@ class ThreadState:
         self.flush_attribution()
         self.frame_number += 1
         self.arena.begin()
+        if self.frame_sources:
+            self._source_marks = self._source_totals()
+            for source in self.frame_sources:
+                source.frame_begin()
 
     def end_frame(self) -> tuple[int, int]:
         """Close the frame; returns ``(allocations, bytes)`` the reset freed."""
@@ -164,6 +214,14 @@ class ThreadState:
         self.rollback_log.clear()
         self.frame_objects.clear()
         self._close_frame_buckets()
+        if self.frame_sources:
+            for source in self.frame_sources:
+                source.frame_end()
+            # what the sources served this frame counts as this frame's allocations (their
+            # cumulative counters are in the gross counters already)
+            served, served_bytes = self._source_totals()
+            marks = self._source_marks
+            return count + served - marks[0], used + served_bytes - marks[1]
         return count, used
 
     def _close_frame_buckets(self) -> None:
@@ -306,6 +364,12 @@ class ThreadState:
         """A consistent-enough view of this thread's counters."""
         arena = self.arena
         pools = self.pools
+        served = freed = escaped = live = 0
+        for source in self.frame_sources:  # a loop, not generators: no GC-tracked garbage
+            served += source.count
+            freed += source.frees
+            escaped += source.escapes
+            live += source.live_bytes
         return ThreadStats(
             thread_id=self.thread_id,
             thread_name=self.thread_name,
@@ -314,10 +378,10 @@ class ThreadState:
             frame_active=arena.active,
             frames_completed=self.frames_completed,
             arena_capacity=arena.capacity,
-            frame_in_use=arena.offset,
+            frame_in_use=arena.offset + live,
             frame_peak=max(arena.peak_offset, arena.offset),
-            frame_allocations=self.frame_allocs_done + arena.count,
-            frame_deallocations=self.frame_allocs_done,
+            frame_allocations=self.frame_allocs_done + arena.count + served,
+            frame_deallocations=self.frame_allocs_done + freed,
             pool_allocations=sum(pools.alloc_counts),
             pool_deallocations=sum(pools.free_counts),
             pool_bytes_allocated=pools.allocated_bytes(),
@@ -330,7 +394,7 @@ class ThreadState:
             deferred_sent=pools.deferred_sent,
             deferred_pending=len(pools.deferred),
             deferred_applied=pools.deferred_applied,
-            frame_escapes=arena.escapes,
+            frame_escapes=arena.escapes + escaped,
         )
 
     def current_bucket_key(self) -> tuple[str, str]:

@@ -249,6 +249,16 @@ _TABLE = (
         "Frame allocations should be ephemeral; use pool or heap",
     ),
     DiagnosticCode(
+        "FA503", "behavior", W,
+        "captured numpy data outlives its frame",
+        "Arrays numpy allocated under capture_numpy() (a + b, np.sin(x), x[mask]) were still "
+        "alive when their frame ended. They keep their bytes (the chunk they live in is "
+        "retired until they die), but frame memory is meant for temporaries.",
+        "with alloc.capture_numpy():\n    self.history.append(a + b)  # kept across frames",
+        "copy what must outlive the frame outside the capture, or allocate it with "
+        "pool_alloc()/heap_alloc()",
+    ),
+    DiagnosticCode(
         "FA510", "behavior", H,
         "pool allocation used as scratch memory",
         "Most pool allocations of a tag are freed in the frame that made them; frame memory "

@@ -61,7 +61,7 @@ def test_lookup_is_case_insensitive_and_unknown_codes_say_where_to_look() -> Non
     assert get_code(" fa003 ").code == "FA003"
     with pytest.raises(KeyError, match="fa list"):
         get_code("FA999")
-    assert len(all_codes("behavior")) == 5
+    assert len(all_codes("behavior")) == 6  # FA501, FA502, FA503, FA510, FA520, FA530
     text = explain("FA003")
     assert "with_frame_arena_size" in text
     assert "Example:" in text

@@ -334,7 +334,8 @@ PyInit__native(void)
         || add_type(module, &NativeBlock_Type, "NativeBlock") < 0
         || add_type(module, &PoolPaths_Type, "PoolPaths") < 0
         || add_type(module, &NativeFront_Type, "NativeFront") < 0
-        || add_type(module, &HandleResolver_Type, "HandleResolver") < 0) {
+        || add_type(module, &HandleResolver_Type, "HandleResolver") < 0
+        || add_type(module, &NumpyCapture_Type, "NumpyCapture") < 0) {
         Py_DECREF(module);
         return NULL;
     }

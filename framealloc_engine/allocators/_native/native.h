@@ -136,4 +136,8 @@ extern PyTypeObject NativeFront_Type;
 
 extern PyTypeObject HandleResolver_Type;
 
+/* --- capture.c ----------------------------------------------------------------------- */
+
+extern PyTypeObject NumpyCapture_Type;
+
 #endif /* FRAMEALLOC_NATIVE_H */
