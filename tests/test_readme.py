@@ -1,6 +1,7 @@
 """The README's examples run: every ``python`` block on its own, in a fresh namespace (a
 reader may copy any one of them), and what they print matches what the README says.
 
+Blocks using ``capture_numpy`` are skipped where the native extension is not loaded.
 Blocks fenced ``py`` are shown but run elsewhere (the windowed game runs in
 ``tests/plugins/test_pygame_runner.py``; this file checks the two copies match). Blocks that
 open a window run with SDL's dummy video driver (pygame) or on pytest-xvfb's display
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from framealloc_engine.allocators.backend import NATIVE_AVAILABLE
 from framealloc_engine.diagnostics import context
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -36,6 +38,7 @@ PROMISES = [
     ("FrameLoop(alloc, overlay=True)", "frames: 4"),
     ("self.frames = FrameLoop", "frames: 3"),
     ("ArcadePlugin((480, 270)", "0"),
+    ("numpy_capture_stats()", "captured: True, kept: 2.0"),
 ]
 LOGGED = [("fa_emit(", "[framealloc][FA001] error: frame allocation used outside an active frame")]
 
@@ -67,6 +70,8 @@ def test_readme_block_runs_on_its_own(
         importlib.util.find_spec("arcade") is None
     ):
         pytest.skip("the arcade extra is not installed")
+    if "capture_numpy" in block and not NATIVE_AVAILABLE:
+        pytest.skip("capture_numpy() needs the native extension (FA903 without it)")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # pygame windows: no display needed
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")

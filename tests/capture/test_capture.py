@@ -280,3 +280,28 @@ def test_a_hundred_thousand_captured_frames_leave_nothing_behind() -> None:
     assert rss_growth < 8 * 1024 * 1024
     assert not kept[0].any()
     assert alloc.numpy_capture_stats().live == 0
+
+
+@native_only
+def test_tags_phases_and_lifecycle_events_count_captured_allocations() -> None:
+    alloc = _alloc()
+    alloc.enable_lifecycle_tracking()
+    events: list[object] = []
+    alloc.on_frame_event(events.append)
+    a = np.ones(N)
+    with (
+        alloc.frame_scope(),
+        alloc.capture_numpy(),
+        alloc.with_tag("physics"),
+        alloc.phase_scope("update"),
+    ):
+        b = a * 2.0
+        c = b + 1.0
+        del b, c
+    assert alloc.tag_stats()["physics"].frame_count == 2
+    assert alloc.tag_stats()["physics"].frame_bytes == 2 * N * 8
+    assert alloc.phase_stats()["update"].frame_count == 2
+    end = events[-1]
+    assert type(end).__name__ == "FrameEnd"
+    assert end.allocations == 2  # type: ignore[attr-defined]
+    assert end.frame_bytes == 2 * N * 8  # type: ignore[attr-defined]
