@@ -88,9 +88,6 @@ class DeferredPolicy(Protocol):
     ) -> None:
         """Queue ``block`` for ``owner`` (calls ``release`` once the free is admitted)."""
 
-    def take_overflow(self, owner: LocalPools, limit: int | None) -> list[Block]:
-        """Remove and return up to ``limit`` of ``owner``'s overflowed frees."""
-
     def note_processed(self, owner: LocalPools, count: int, nbytes: int) -> None:
         """``owner`` applied ``count`` queued frees of ``nbytes`` bytes."""
 
@@ -131,12 +128,12 @@ class LocalPools:
         "free_counts",
         "hot_alloc",
         "hot_free",
-        "overflow",
         "paths",
         "quarantine",
         "quarantine_frames",
         "refills",
         "size_classes",
+        "thread",
         "thread_id",
     )
 
@@ -167,8 +164,6 @@ class LocalPools:
             self._class_of.append(next(i for i, s in enumerate(self.size_classes) if s >= nbytes))
         self._layouts: dict[tuple[object, object], tuple[Layout, int]] = {}
         self.deferred: deque[Block] = deque()
-        # DROP_OLDEST moves queued frees here when the queue is full; drained first.
-        self.overflow: list[Block] = []
         # int64 counters the native paths increment in place (never resized).
         self.alloc_counts = array("q", bytes(8 * n))
         self.free_counts = array("q", bytes(8 * n))
@@ -176,6 +171,8 @@ class LocalPools:
         self.deferred_applied = 0
         self.refills = 0
         self.thread_id = threading.get_ident()
+        #: The owning thread (a free from another thread checks it is still running).
+        self.thread = threading.current_thread()
         self.alive = True
         #: The native alloc and free of these pools (see ``use_paths``), or None.
         self.paths: PoolPathsLike | None = None
@@ -410,7 +407,9 @@ class LocalPools:
 
     def _free_foreign(self, array: np.ndarray, block: Block) -> int:
         owner = block.owner
-        if owner is None or not owner.alive:
+        # An owner whose thread exited (retired or not yet) never drains its queue: the
+        # block goes back to the registry at once.
+        if owner is None or not owner.alive or not owner.thread.is_alive():
             self._release(array, block)
             self._registry.give_back([block])
             return block.size
@@ -441,20 +440,12 @@ class LocalPools:
         )
 
     def process_deferred(self, limit: int | None = None) -> int:
-        """Apply frees queued by other threads (up to ``limit``); returns how many.
-
-        Frees moved to the overflow list (``QueueFullPolicy.DROP_OLDEST``) go first.
-        """
+        """Apply frees queued by other threads (up to ``limit``); returns how many."""
         deferred = self.deferred
         free = self._free
         done = 0
         nbytes = 0
         control = self.control
-        if control is not None and self.overflow:
-            for block in control.take_overflow(self, limit):
-                free[block.class_index].append(block)
-                nbytes += block.size
-                done += 1
         while deferred and (limit is None or done < limit):
             try:
                 block = deferred.popleft()

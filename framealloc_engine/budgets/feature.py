@@ -32,16 +32,17 @@ if TYPE_CHECKING:
 __all__ = ["BudgetsFeature"]
 
 
-def _ident(thread: int | threading.Thread | None) -> int:
+def _thread(thread: int | threading.Thread | None) -> threading.Thread | None:
+    """The ``Thread`` meant: the calling one for ``None``, the live thread with that OS id
+    for an int (``None`` if no live thread has it: the OS reuses ids, so a dead thread's id
+    names nothing), the thread itself for a ``Thread`` (started or not)."""
     if thread is None:
-        return threading.get_ident()
+        return threading.current_thread()
     if isinstance(thread, threading.Thread):
-        if thread.ident is None:
-            raise ValueError(f"thread {thread.name!r} has not started: it has no id yet")
-        return thread.ident
+        return thread
     if isinstance(thread, bool) or not isinstance(thread, int):
         raise TypeError(f"thread_id must be an int or a threading.Thread, got {thread!r}")
-    return thread
+    return next((t for t in threading.enumerate() if t.ident == thread), None)
 
 
 class BudgetsFeature:
@@ -103,7 +104,12 @@ class BudgetsFeature:
         """
         if config is not None and not isinstance(config, ThreadBudgetConfig):
             raise TypeError(f"config must be a ThreadBudgetConfig or None, got {config!r}")
-        tid = _ident(thread_id)
+        thread = _thread(thread_id)
+        if thread is None:
+            raise ValueError(
+                f"no live thread has id {thread_id}: pass the threading.Thread (it may not "
+                "have started yet), or call this on the thread itself"
+            )
         manager = self._threads
         if manager is None:
             if config is None:
@@ -111,7 +117,7 @@ class BudgetsFeature:
             manager = self._threads = ThreadBudgetManager()
             manager.lifecycle = self._lifecycle
             self._core.add_frame_end_hook(self._free_promoted)
-        manager.set_config(tid, config)
+        manager.set_config(thread, config)
         core = self._core
         if not manager.idle:
             core.add_observer(manager)
@@ -125,14 +131,17 @@ class BudgetsFeature:
     ) -> ThreadBudgetConfig | None:
         """A thread's budgets (default: the calling thread's), or ``None``."""
         manager = self._threads
-        return None if manager is None else manager.config(_ident(thread_id))
+        thread = _thread(thread_id)
+        return None if manager is None or thread is None else manager.config(thread)
 
     def thread_budget_stats(self) -> ThreadBudgetStats | None:
         """The calling thread's budget usage, or ``None`` without budgets."""
         manager = self._threads
         if manager is None:
             return None
-        return manager.stats(threading.get_ident(), self._core.current_state().arena.offset)
+        return manager.stats(
+            threading.current_thread(), self._core.current_state().arena.offset
+        )
 
     @property
     def thread_budgets(self) -> ThreadBudgetManager | None:
@@ -146,7 +155,7 @@ class BudgetsFeature:
         room = arena.capacity - arena.offset
         manager = self._threads
         if manager is not None:
-            budget_room = manager.frame_room(threading.get_ident(), arena.offset)
+            budget_room = manager.frame_room(threading.current_thread(), arena.offset)
             if budget_room is not None and budget_room < room:
                 return budget_room
         return room
@@ -158,7 +167,7 @@ class BudgetsFeature:
     ) -> np.ndarray | None:
         """Serve an over-budget ``PROMOTE`` request from the heap (else ``None``)."""
         manager = self._threads
-        if manager is None or kind not in (FRAME, POOL) or manager.config(state.thread_id) is None:
+        if manager is None or kind not in (FRAME, POOL) or manager.config(state.thread) is None:
             return None
         if kind == FRAME and not state.arena.active:
             return None  # the plain path raises FA001

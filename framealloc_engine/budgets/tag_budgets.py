@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from framealloc_engine.core.tags import TAG_SEPARATOR, validate_tag
+from framealloc_engine.diagnostics import DiagnosticKind, fa_emit
 from framealloc_engine.errors import (
     FrameAllocError,
     GlobalBudgetExceededError,
@@ -315,6 +316,23 @@ class BudgetManager:
             raise err
         if events:
             self._emit(events)
+            soft = [e for e in events if e.kind is BudgetEventKind.SOFT_LIMIT_EXCEEDED]
+            if soft:
+                try:  # through fa_emit, so strict mode sees soft limits too
+                    for event in soft:
+                        fa_emit(
+                            "FA302",
+                            f"tag {event.tag!r} past its soft limit: {event.current} of "
+                            f"{event.limit} bytes",
+                            kind=DiagnosticKind.WARNING,
+                            note=f"{kind} allocation of {nbytes} bytes on thread "
+                            f"{state.thread_name!r}",
+                            help="soft limits only warn; free memory under this tag or raise "
+                            "the limit",
+                        )
+                except BaseException:
+                    self._release(path, nbytes, count_free=False)  # strict mode refused it
+                    raise
 
     def _refusal(
         self, path: str, kind: str, nbytes: int, state: ThreadState

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from framealloc_engine.config import MIB
+from framealloc_engine.diagnostics import DiagnosticKind, fa_emit
 from framealloc_engine.errors import BudgetExceededError
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ class _Thread:
     promoted_bytes: int = 0
     warned: set[str] = field(default_factory=set)
     logged: set[str] = field(default_factory=set)
+    #: Warning-threshold messages to report at the frame's end (FA303).
+    pending: list[str] = field(default_factory=list)
     #: Frame requests served from the heap this frame, freed at end_frame.
     promoted: list[np.ndarray] = field(default_factory=list)
 
@@ -185,28 +188,32 @@ class ThreadBudgetManager:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._threads: dict[int, _Thread] = {}
+        #: Budgets by ``Thread`` object: a thread's budgets never pass to another thread
+        #: that later gets the same OS id.
+        self._threads: dict[threading.Thread, _Thread] = {}
         self._pool_live: dict[int, tuple[_Thread, int]] = {}
         self._promoted_pool: dict[int, np.ndarray] = {}
         self.lifecycle: LifecycleManager | None = None
 
     # --- configuration ----------------------------------------------------------------------
 
-    def set_config(self, thread_id: int, config: ThreadBudgetConfig | None) -> None:
-        """Set (or with ``None`` remove) ``thread_id``'s budgets."""
+    def set_config(self, thread: threading.Thread, config: ThreadBudgetConfig | None) -> None:
+        """Set (or with ``None`` remove) ``thread``'s budgets (exited threads' are dropped)."""
         with self._lock:
+            for gone in [t for t in self._threads if t.ident is not None and not t.is_alive()]:
+                del self._threads[gone]
             if config is None:
-                self._threads.pop(thread_id, None)
+                self._threads.pop(thread, None)
                 return
-            entry = self._threads.get(thread_id)
+            entry = self._threads.get(thread)
             if entry is None:
-                self._threads[thread_id] = _Thread(thread_id, config)
+                self._threads[thread] = _Thread(thread.ident or 0, config)
             else:
                 entry.config = config
 
-    def config(self, thread_id: int) -> ThreadBudgetConfig | None:
-        """``thread_id``'s budgets, or ``None``."""
-        entry = self._threads.get(thread_id)
+    def config(self, thread: threading.Thread) -> ThreadBudgetConfig | None:
+        """``thread``'s budgets, or ``None``."""
+        entry = self._threads.get(thread)
         return None if entry is None else entry.config
 
     @property
@@ -214,21 +221,22 @@ class ThreadBudgetManager:
         """No thread has budgets and no promoted pool array is live."""
         return not self._threads and not self._promoted_pool
 
-    def stats(self, thread_id: int, frame_used: int) -> ThreadBudgetStats | None:
-        """A snapshot of ``thread_id``'s usage (``frame_used`` read from its arena)."""
-        entry = self._threads.get(thread_id)
+    def stats(self, thread: threading.Thread, frame_used: int) -> ThreadBudgetStats | None:
+        """A snapshot of ``thread``'s usage (``frame_used`` read from its arena)."""
+        entry = self._threads.get(thread)
         if entry is None:
             return None
         c = entry.config
         return ThreadBudgetStats(
-            thread_id, frame_used, c.frame_budget, max(entry.frame_peak, frame_used),
+            thread.ident or entry.thread_id, frame_used, c.frame_budget,
+            max(entry.frame_peak, frame_used),
             entry.pool_used, c.pool_budget, entry.pool_peak, entry.exceeded, entry.warnings,
             entry.promoted_count, entry.promoted_bytes,
         )
 
-    def frame_room(self, thread_id: int, used: int) -> int | None:
-        """Bytes left in ``thread_id``'s frame budget, or ``None`` without one."""
-        entry = self._threads.get(thread_id)
+    def frame_room(self, thread: threading.Thread, used: int) -> int | None:
+        """Bytes left in ``thread``'s frame budget, or ``None`` without one."""
+        entry = self._threads.get(thread)
         if entry is None or not entry.config.frame_budget:
             return None
         return max(0, entry.config.frame_budget - ((used + 15) & -16))
@@ -245,7 +253,7 @@ class ThreadBudgetManager:
 
     def should_promote(self, state: ThreadState, kind: str, nbytes: int) -> bool:
         """Whether this request passes a ``PROMOTE`` budget (counted and reported if so)."""
-        entry = self._threads.get(state.thread_id)
+        entry = self._threads.get(state.thread)
         if entry is None:
             return False
         used, budget, policy = self._used(entry, state, kind)
@@ -259,7 +267,7 @@ class ThreadBudgetManager:
 
     def note_promoted_frame(self, state: ThreadState, array: np.ndarray) -> None:
         """Remember a promoted frame array, freed at the thread's frame end."""
-        self._threads[state.thread_id].promoted.append(array)
+        self._threads[state.thread].promoted.append(array)
 
     def note_promoted_pool(self, array: np.ndarray) -> None:
         """Remember a promoted pool array, so ``pool_free`` frees it on the heap."""
@@ -275,7 +283,7 @@ class ThreadBudgetManager:
 
     def take_promoted(self, state: ThreadState) -> list[np.ndarray]:
         """Remove and return the thread's promoted frame arrays (at frame end)."""
-        entry = self._threads.get(state.thread_id)
+        entry = self._threads.get(state.thread)
         if entry is None or not entry.promoted:
             return []
         arrays = entry.promoted
@@ -297,7 +305,7 @@ class ThreadBudgetManager:
         Raises:
             BudgetExceededError: (FA301) the budget's policy is ``FAIL``.
         """
-        entry = self._threads.get(state.thread_id)
+        entry = self._threads.get(state.thread)
         if entry is None or kind not in (FRAME, POOL):
             return
         used, budget, policy = self._used(entry, state, kind)
@@ -316,10 +324,14 @@ class ThreadBudgetManager:
             )
         if policy is BudgetExceededPolicy.WARN and kind not in entry.logged:
             entry.logged.add(kind)
-            _log.warning(
-                "thread %r %s budget exceeded: %d bytes requested with %d of %d left "
-                "(allowed; further overruns this frame are not logged)",
-                state.thread_name, kind, nbytes, max(0, budget - used), budget,
+            # through fa_emit, so strict mode sees it (and may refuse the allocation)
+            fa_emit(
+                "FA301",
+                f"thread {state.thread_name!r} {kind} budget exceeded: {nbytes} bytes "
+                f"requested with {max(0, budget - used)} of {budget} left (allowed; further "
+                "overruns this frame are not reported)",
+                kind=DiagnosticKind.WARNING,
+                help="allocate less, or choose BudgetExceededPolicy.FAIL/PROMOTE",
             )
 
     def _warn_threshold(self, entry: _Thread, state: ThreadState, kind: str, used: int,
@@ -328,16 +340,17 @@ class ThreadBudgetManager:
         if budget and kind not in entry.warned and used * 100 > budget * threshold:
             entry.warned.add(kind)
             entry.warnings += 1
-            _log.warning(
-                "thread %r %s memory at %d of %d bytes (past the %d%% warning threshold)",
-                state.thread_name, kind, used, budget, entry.config.warning_threshold,
+            # reported at the frame's end (FA303): the allocation has happened by now
+            entry.pending.append(
+                f"thread {state.thread_name!r} {kind} memory at {used} of {budget} bytes "
+                f"(past the {entry.config.warning_threshold}% warning threshold)"
             )
             if self.lifecycle is not None:
                 self.lifecycle.memory_pressure(state.thread_id, kind, used, budget)
 
     def after_alloc(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
         """Account for the allocation and check the warning threshold."""
-        entry = self._threads.get(state.thread_id)
+        entry = self._threads.get(state.thread)
         if entry is None:
             return
         if kind == FRAME:
@@ -366,13 +379,19 @@ class ThreadBudgetManager:
 
     def on_frame_begin(self, state: ThreadState) -> None:
         """Re-arm the once-per-frame warnings."""
-        entry = self._threads.get(state.thread_id)
+        entry = self._threads.get(state.thread)
         if entry is not None:
             entry.warned.clear()
             entry.logged.clear()
 
     def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
-        """Record the frame's peak."""
-        entry = self._threads.get(state.thread_id)
-        if entry is not None and nbytes > entry.frame_peak:
+        """Record the frame's peak; report the frame's warning-threshold crossings (FA303)."""
+        entry = self._threads.get(state.thread)
+        if entry is None:
+            return
+        if nbytes > entry.frame_peak:
             entry.frame_peak = nbytes
+        if entry.pending:
+            messages, entry.pending = entry.pending, []
+            for message in messages:
+                fa_emit("FA303", message)

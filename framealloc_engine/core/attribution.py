@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from framealloc_engine.core.stats import KindCounts
 from framealloc_engine.core.tags import validate_tag
+from framealloc_engine.errors import FrameNotActiveError
 
 if TYPE_CHECKING:
     from framealloc_engine.core.allocator import AllocatorCore
@@ -100,9 +101,22 @@ class Attribution:
         return self._core.current_state().tag_path
 
     def begin_phase(self, name: str) -> None:
-        """Enter phase ``name`` on this thread; phases nest (``"render::shadows"``)."""
+        """Enter phase ``name`` on this thread's frame; phases nest (``"render::shadows"``).
+
+        Raises:
+            FrameNotActiveError: (FA001) no frame is active on this thread (a phase is a
+                part of a frame).
+        """
+        name = validate_tag(name, "phase")
         state = self._core.current_state()
-        state.push_phase(validate_tag(name, "phase"))
+        if not state.arena.active:
+            raise FrameNotActiveError(
+                f"begin_phase({name!r}) outside an active frame",
+                note="phases divide a frame; no frame is active on this thread",
+                help="call alloc.begin_frame() first, or use with_tag() for work outside "
+                "frames",
+            )
+        state.push_phase(name)
         if self._phase_listeners:
             for listener in self._phase_listeners:
                 listener(state, name, True)

@@ -166,7 +166,14 @@ class Checkpoints:
         Raises:
             FrameStateError: (FA001) the checkpoint is from another thread or frame, or a
                 rollback already went to an earlier point.
+                So is a ``checkpoint`` that is not a ``FrameCheckpoint`` (``None``...).
         """
+        if not isinstance(checkpoint, FrameCheckpoint):
+            raise FrameStateError(
+                f"rollback_to() needs a FrameCheckpoint, got {type(checkpoint).__name__}",
+                note=f"got {checkpoint!r}",
+                help="pass what alloc.frame_checkpoint() returned in this frame",
+            )
         return checkpoint.roll_back(self._core.current_state())
 
     def checkpoint_guard(self) -> CheckpointGuard:

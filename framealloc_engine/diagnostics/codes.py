@@ -217,6 +217,15 @@ _TABLE = (
         "raise the tag's budget, or allocate less under that tag",
     ),
     DiagnosticCode(
+        "FA303", "budget", W,
+        "thread memory past its budget's warning threshold",
+        "A thread with a ThreadBudgetConfig used more of its frame or pool budget than the "
+        "config's warning_threshold percent (reported once per frame, at the frame's end).",
+        "alloc.set_thread_budget_config(None, ThreadBudgetConfig(frame_budget=1 << 20, "
+        "warning_threshold=80))",
+        "allocate less on this thread, or raise its budget or warning_threshold",
+    ),
+    DiagnosticCode(
         "FA401", "handle", E,
         "invalid or freed handle accessed",
         "A handle, PoolBox or HeapBox was used after it was freed, or memory was freed twice "

@@ -27,7 +27,7 @@ import numpy as np
 
 from framealloc_engine.allocators.layout import DTypeSpec, ShapeSpec, layout_of
 from framealloc_engine.core.boxes import Box, as_storable_array
-from framealloc_engine.errors import StaleHandleError
+from framealloc_engine.errors import FrameAllocError, StaleHandleError
 
 __all__ = ["AllocationGroups", "GroupId", "GroupMember", "GroupStats", "GroupsAllocator"]
 
@@ -233,8 +233,14 @@ class AllocationGroups:
     def free_group(self, group_id: GroupId) -> int:
         """Free every member of ``group_id`` at once; returns how many there were.
 
+        Every member that can be freed is, even when some cannot (one freed behind the
+        group's back, say); the first such failure is raised afterwards, its note saying how
+        many members failed.
+
         Raises:
             StaleHandleError: (FA401) the group does not exist (or was already freed).
+            DoubleFreeError, InvalidFreeError: (FA401) a member could not be freed (raised
+                after every other member was freed).
         """
         with self._lock:
             group = self._group(group_id)
@@ -243,10 +249,24 @@ class AllocationGroups:
             members = group.members
             group.members = []
             self.freed_groups += 1
+        failures: list[Exception] = []
         for member in members:
             array = member.release()
-            if array is not None:
+            if array is None:
+                continue
+            try:
                 self._free_array(member.kind, array)
+            except Exception as error:  # noqa: BLE001 - reported below, after the others
+                failures.append(error)
+        if failures:
+            first = failures[0]
+            summary = (
+                f"{len(failures)} of {len(members)} member(s) of group {group_id} could not "
+                "be freed; every other member was freed"
+            )
+            if isinstance(first, FrameAllocError):
+                first.note = f"{first.note}; {summary}" if first.note else summary
+            raise first
         return len(members)
 
     def group_exists(self, group_id: GroupId) -> bool:

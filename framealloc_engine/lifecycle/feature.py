@@ -113,9 +113,5 @@ class LifecycleFeature:
         if manager is None:
             return None
         if thread_id is None:
-            tid = threading.get_ident()
-        elif isinstance(thread_id, threading.Thread):
-            tid = thread_id.ident or 0
-        else:
-            tid = thread_id
-        return manager.thread_stats(tid)
+            return manager.thread_stats(threading.current_thread())
+        return manager.thread_stats(thread_id)

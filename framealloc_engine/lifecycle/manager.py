@@ -157,7 +157,11 @@ class LifecycleManager:
         self.per_allocation = per_allocation
         self._callbacks: list[FrameEventCallback] = []
         self._lock = threading.Lock()
-        self._threads: dict[int, _Counters] = {}
+        #: Counters per thread, keyed by the ``Thread`` object: the OS reuses thread ids,
+        #: so two threads that ran one after the other never share counters.
+        self._threads: dict[threading.Thread | int, _Counters] = {}
+        #: The most recent counters of each OS thread id (what an int id refers to).
+        self._latest: dict[int, _Counters] = {}
         self.callback_errors = 0
 
     # --- callbacks --------------------------------------------------------------------------
@@ -189,23 +193,62 @@ class LifecycleManager:
 
     # --- statistics -------------------------------------------------------------------------
 
-    def _counters(self, thread_id: int) -> _Counters:
-        counters = self._threads.get(thread_id)
+    #: Dead threads' counters kept (the oldest are dropped past this).
+    MAX_DEAD_THREADS = 1024
+
+    def _counters_of(self, thread: threading.Thread, thread_id: int) -> _Counters:
+        counters = self._threads.get(thread)
         if counters is None:
             with self._lock:
-                counters = self._threads.setdefault(thread_id, _Counters(thread_id))
+                counters = self._threads.get(thread)
+                if counters is None:
+                    counters = self._threads[thread] = _Counters(thread_id)
+                    self._latest[thread_id] = counters
+                    self._trim_locked()
         return counters
 
-    def thread_stats(self, thread_id: int) -> ThreadFrameStats | None:
-        """Statistics of ``thread_id``, or ``None`` if tracking never saw that thread."""
-        counters = self._threads.get(thread_id)
+    def _trim_locked(self) -> None:
+        if len(self._threads) <= self.MAX_DEAD_THREADS * 2:
+            return
+        dead = [
+            key for key in self._threads
+            if isinstance(key, int) or not key.is_alive()
+        ]  # fmt: skip
+        for key in dead[: len(dead) - self.MAX_DEAD_THREADS]:
+            counters = self._threads.pop(key)
+            if self._latest.get(counters.thread_id) is counters:
+                del self._latest[counters.thread_id]
+
+    def _counters(self, thread_id: int) -> _Counters:
+        """Counters for an OS thread id: the calling thread's own when it is that thread,
+        else the latest thread seen with that id."""
+        if thread_id == _get_ident():
+            return self._counters_of(threading.current_thread(), thread_id)
+        counters = self._latest.get(thread_id)
+        if counters is None:
+            with self._lock:
+                counters = self._latest.get(thread_id)
+                if counters is None:
+                    counters = self._threads[thread_id] = _Counters(thread_id)
+                    self._latest[thread_id] = counters
+        return counters
+
+    def thread_stats(self, thread: int | threading.Thread) -> ThreadFrameStats | None:
+        """Statistics of ``thread`` (a ``Thread``, or an OS thread id: the latest thread
+        seen with that id), or ``None`` if tracking never saw it."""
+        if isinstance(thread, threading.Thread):
+            counters = self._threads.get(thread)
+        else:
+            counters = self._latest.get(thread)
         return None if counters is None else counters.snapshot()
 
-    def all_thread_stats(self) -> dict[int, ThreadFrameStats]:
-        """Statistics of every thread seen, by thread id."""
+    def all_thread_stats(self) -> list[ThreadFrameStats]:
+        """Statistics of every thread seen (the oldest dead ones past
+        :attr:`MAX_DEAD_THREADS` are dropped), in the order they were first seen. Two
+        threads that had the same OS id are two entries."""
         with self._lock:
-            items = list(self._threads.items())
-        return {tid: c.snapshot() for tid, c in items}
+            counters = list(self._threads.values())
+        return [c.snapshot() for c in counters]
 
     # --- allocation observer ----------------------------------------------------------------
 
@@ -214,7 +257,7 @@ class LifecycleManager:
 
     def after_alloc(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
         """Count the allocation; emit :class:`Alloc` when per-allocation events are on."""
-        counters = self._counters(state.thread_id)
+        counters = self._counters_of(state.thread, state.thread_id)
         counters.allocations += 1
         counters.bytes_allocated += nbytes
         if kind == "frame":
@@ -226,13 +269,13 @@ class LifecycleManager:
 
     def after_free(self, state: ThreadState, kind: str, array: np.ndarray, nbytes: int) -> None:
         """Count the free; emit :class:`Free` when per-allocation events are on."""
-        self._counters(state.thread_id).frees += 1
+        self._counters_of(state.thread, state.thread_id).frees += 1
         if self.per_allocation and self._callbacks:
             self.emit(Free(state.thread_id, kind, nbytes))
 
     def on_frame_begin(self, state: ThreadState) -> None:
         """Start timing the frame and emit :class:`FrameBegin`."""
-        counters = self._counters(state.thread_id)
+        counters = self._counters_of(state.thread, state.thread_id)
         counters.frames_started += 1
         counters.current_frame = state.frame_number
         counters.frame_peak = 0
@@ -243,7 +286,7 @@ class LifecycleManager:
 
     def on_frame_end(self, state: ThreadState, count: int, nbytes: int) -> None:
         """Close the frame's timing and emit :class:`FrameEnd`."""
-        counters = self._counters(state.thread_id)
+        counters = self._counters_of(state.thread, state.thread_id)
         # A frame begun before tracking was enabled is timed from its first observed point.
         start = counters.frame_start or _perf()
         duration = (_perf() - start) * 1e6

@@ -25,6 +25,8 @@ from _thread import allocate_lock
 from dataclasses import dataclass
 from typing import Any
 
+from framealloc_engine.errors import FrameStateError
+
 __all__ = ["BarrierStats", "FrameBarrier", "FrameBarrierBuilder"]
 
 _perf = time.perf_counter
@@ -113,9 +115,23 @@ class FrameBarrier:
 
         Returns:
             The generation (frame number) the signal counted towards.
+
+        Raises:
+            FrameStateError: (FA001) the calling thread already signalled this frame (one
+                thread cannot stand in for another: the frame would complete while a
+                participant is still working).
         """
         with self._lock:
             gen = self._current
+            if getattr(self._local, "gen", None) is gen:
+                raise FrameStateError(
+                    f"thread {threading.current_thread().name!r} signalled frame "
+                    f"{gen.number} of this FrameBarrier twice",
+                    note=f"{gen.arrived} of {self._expected} signals arrived; each thread "
+                    "signals once per frame",
+                    help="call signal_frame_complete() once per thread per frame, then "
+                    "wait_all()",
+                )
             gen.arrived += 1
             if gen.arrived >= self._expected:
                 self._complete(gen)

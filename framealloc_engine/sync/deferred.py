@@ -27,11 +27,12 @@ thread when the owner's queue holds ``capacity`` frees:
   into the global slab registry as orphan blocks (it may not touch the owner's free lists);
   any thread's next refill of those size classes reuses them. Counted in
   ``DeferredStats.processed_immediately``.
-* ``DROP_OLDEST``: the oldest queued free moves to the owner's *overflow* list and this one
-  takes its place; non-blocking, but never lossy: the move is counted
-  (``DeferredStats.dropped_to_overflow``), logged as a warning on the ``"framealloc"`` logger,
-  reported as a ``DeferredOverflow`` lifecycle event, and the overflow is applied first at the
-  owner's next drain.
+* ``DROP_OLDEST``: the oldest queued free leaves the owner's queue for the slab registry
+  (the shared free blocks, reused by whichever thread refills that size class next) and this
+  one takes its place: the queue never holds more than ``capacity`` frees, non-blocking, and
+  never lossy. Each drop is counted (``DeferredStats.dropped_to_overflow``) and reported as a
+  ``DeferredOverflow`` lifecycle event; the first is an FA204 warning (``fa_emit``: strict
+  mode sees it).
 * ``FAIL``: the free raises :class:`DeferredQueueFullError` (FA204) and does not happen: the
   array stays live and may be freed again later.
 * ``GROW``: the queue grows without bound (the default, and the behaviour of an unbounded
@@ -166,14 +167,16 @@ class DeferredStats:
 
     Attributes:
         queued: Cross-thread frees queued on an owner's queue.
-        processed: Queued frees applied by their owners (overflow included).
-        pending: Frees waiting in owners' queues now (overflow included).
+        processed: Queued frees applied by their owners.
+        pending: Frees waiting in live owners' queues now (an exited owner's are applied).
         peak_depth: The longest any owner's queue has been.
         full_events: Times a free found a bounded queue full.
         processed_immediately: Blocks a freeing thread handed to the slab registry under
             ``PROCESS_IMMEDIATELY``.
-        dropped_to_overflow: Frees moved to an overflow list under ``DROP_OLDEST``.
-        overflow_pending: Of those, not yet applied by their owner.
+        dropped_to_overflow: Queued frees a full queue handed to the slab registry under
+            ``DROP_OLDEST``.
+        overflow_pending: Always 0: dropped frees are reusable at once (kept so code
+            reading it keeps working).
         failed: Frees refused under ``FAIL``.
     """
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from framealloc_engine.diagnostics import fa_emit
 from framealloc_engine.sync.deferred import (
     DeferredConfig,
     DeferredProcessing,
@@ -44,7 +45,7 @@ class DeferredListener(Protocol):
     def deferred_overflow(
         self, owner_thread: int, from_thread: int, moved: int, pending: int
     ) -> None:
-        """A full queue moved its oldest free to the overflow list (``DROP_OLDEST``)."""
+        """A full queue dropped its oldest free to the slab registry (``DROP_OLDEST``)."""
 
 
 class DeferredControl:
@@ -99,14 +100,16 @@ class DeferredControl:
                     )
                 release()
                 if policy is QueueFullPolicy.DROP_OLDEST:
+                    # The queue's bound holds: its oldest free leaves it for the slab
+                    # registry (the shared free blocks), so nothing is lost either.
                     try:
                         oldest = queue.popleft()
                     except IndexError:  # the owner drained it meanwhile
                         pass
                     else:
-                        owner.overflow.append(oldest)
+                        orphaned.append(oldest)
                         self.dropped_to_overflow += 1
-                        moved = len(owner.overflow)
+                        moved = self.dropped_to_overflow
                     queue.append(block)
                 elif policy is QueueFullPolicy.PROCESS_IMMEDIATELY:
                     while True:
@@ -127,33 +130,21 @@ class DeferredControl:
                 self.peak_depth = depth
         if orphaned:
             owner.give_back_orphans(orphaned)
-        if moved == 1:
-            _log.warning(
-                "deferred-free queue of thread %d is full (capacity %d): oldest free moved "
-                "to the overflow list, applied at the owner's next drain (%d moved so far)",
-                owner.thread_id,
-                config.capacity,
-                self.dropped_to_overflow,
-            )
         listener = self.listener
         if listener is not None:
             listener.cross_thread_free_queued(sender, owner.thread_id, block.size)
             if moved:
-                listener.deferred_overflow(owner.thread_id, sender, 1, moved)
+                listener.deferred_overflow(owner.thread_id, sender, 1, depth)
+        if moved == 1:  # through fa_emit, so strict mode sees it; once per allocator
+            fa_emit(
+                "FA204",
+                f"deferred-free queue of thread {owner.thread_id} is full (capacity "
+                f"{config.capacity}): its oldest free went to the slab registry",
+                note="DROP_OLDEST keeps the owner's queue bounded; the dropped block is "
+                "reused by whichever thread refills that size class next (reported once)",
+            )
 
     # --- the owning thread ------------------------------------------------------------------
-
-    def take_overflow(self, owner: LocalPools, limit: int | None) -> list[Block]:
-        """Remove and return up to ``limit`` of ``owner``'s overflow blocks, oldest first."""
-        with self._lock:
-            overflow = owner.overflow
-            if limit is None or limit >= len(overflow):
-                taken = overflow[:]
-                overflow.clear()
-            else:
-                taken = overflow[:limit]
-                del overflow[:limit]
-        return taken
 
     def note_processed(self, owner: LocalPools, count: int, nbytes: int) -> None:
         """Count ``count`` applied frees and report them."""

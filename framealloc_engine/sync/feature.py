@@ -94,15 +94,13 @@ class DeferredFeature:
 
     def deferred_stats(self) -> DeferredStats:
         """Allocator-wide deferred-free counters (zeros until a control is installed)."""
+        self._core.reclaim_dead_threads()  # an exited owner's queue is applied, not pending
         pending = 0
-        overflow = 0
         for state in self._core.thread_states(retired=False):
-            pools = state.pools
-            pending += len(pools.deferred) + len(pools.overflow)
-            overflow += len(pools.overflow)
+            pending += len(state.pools.deferred)
         control = self._control
         if control is None:
-            return DeferredStats(0, 0, pending, 0, 0, 0, 0, overflow, 0)
+            return DeferredStats(0, 0, pending, 0, 0, 0, 0, 0, 0)
         return DeferredStats(
             queued=control.queued,
             processed=control.processed,
@@ -111,7 +109,7 @@ class DeferredFeature:
             full_events=control.full_events,
             processed_immediately=control.processed_immediately,
             dropped_to_overflow=control.dropped_to_overflow,
-            overflow_pending=overflow,
+            overflow_pending=0,
             failed=control.failed,
         )
 

@@ -231,8 +231,39 @@ def test_argument_errors() -> None:
         alloc.set_thread_budget_config(None, "8MB")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="thread_id"):
         alloc.set_thread_budget_config("main", ThreadBudgetConfig())  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="not started"):
-        alloc.set_thread_budget_config(threading.Thread(target=print), ThreadBudgetConfig())
+    with pytest.raises(ValueError, match="no live thread has id"):
+        alloc.set_thread_budget_config(2**62, ThreadBudgetConfig())
     alloc.set_thread_budget_config(None, None)  # removing with no manager: no-op
     assert alloc.thread_budget_config() is None
     assert alloc.thread_budget_stats() is None
+
+
+def test_budgets_belong_to_a_thread_not_to_its_os_id() -> None:
+    """A strict budget given to a thread (even before it starts) applies to it alone: a
+    later thread that the OS gives the same id allocates freely."""
+    alloc = _alloc()
+    strict = ThreadBudgetConfig(frame_budget=1024, frame_exceeded_policy=BudgetExceededPolicy.FAIL)
+    outcomes: list[str] = []
+
+    def work() -> None:
+        try:
+            with alloc.frame_scope():
+                alloc.frame_alloc(np.uint8, 4096)
+            outcomes.append("allocated")
+        except BudgetExceededError:
+            outcomes.append("refused")
+
+    for _ in range(50):
+        limited = threading.Thread(target=work)
+        alloc.set_thread_budget_config(limited, strict)  # before it starts
+        limited.start()
+        limited.join(timeout=20)
+        free = threading.Thread(target=work)
+        free.start()
+        free.join(timeout=20)
+        if limited.ident == free.ident:
+            break
+    else:
+        pytest.skip("the OS never reused a thread id in 50 tries")
+    assert outcomes[-2:] == ["refused", "allocated"]
+    assert alloc.thread_budget_config(limited.ident) is None  # the id names no live thread

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from framealloc_engine import AllocConfig, FrameStateError, KindCounts, SmartAlloc, tags
+from framealloc_engine import (
+    AllocConfig,
+    FrameNotActiveError,
+    FrameStateError,
+    KindCounts,
+    SmartAlloc,
+    tags,
+)
 
 
 @pytest.fixture
@@ -307,3 +314,13 @@ def test_stats_summed_over_threads() -> None:
     assert (summed["ai"].frame_bytes, summed["physics"].frame_bytes) == (48, 64)
     assert alloc.phase_stats(all_threads=True)["update"].frame_count == 3
     assert alloc.tag_stats(all_threads=True)["ai"].frame_count == 2
+
+
+def test_a_phase_outside_a_frame_is_fa001() -> None:
+    alloc = SmartAlloc()
+    with pytest.raises(FrameNotActiveError, match="outside an active frame") as info:
+        alloc.begin_phase("update")
+    assert info.value.code == "FA001"
+    assert alloc.current_phase is None  # nothing was pushed
+    with alloc.frame_scope(), alloc.phase_scope("update"):
+        assert alloc.current_phase == "update"

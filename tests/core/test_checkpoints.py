@@ -385,3 +385,14 @@ class DebugCheckpointMachine(CheckpointMachine):
 
 TestCheckpointMachine = CheckpointMachine.TestCase
 TestDebugCheckpointMachine = DebugCheckpointMachine.TestCase
+
+
+def test_rolling_back_to_something_that_is_not_a_checkpoint_is_fa001(alloc: SmartAlloc) -> None:
+    with alloc.frame_scope():
+        alloc.frame_alloc(np.uint8, 8)
+        for bad in (None, 3, "checkpoint"):
+            with pytest.raises(FrameStateError, match="needs a FrameCheckpoint") as info:
+                alloc.rollback_to(bad)  # type: ignore[arg-type]
+            assert info.value.code == "FA001"
+            assert info.value.help
+        assert alloc.current_state().arena.count == 1  # nothing was rolled back

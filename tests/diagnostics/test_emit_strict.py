@@ -206,3 +206,46 @@ def test_frame_api_misuse_still_raises_its_own_error() -> None:
     with pytest.raises(FrameAllocError) as info:
         alloc.frame_alloc(np.float32, 4)
     assert info.value.code == "FA001"
+
+
+# --- the library's own warnings go through fa_emit: strict mode sees them ------------------
+
+
+def _strict_warnings() -> None:
+    from framealloc_engine.diagnostics import strict
+
+    strict.set_strict_mode(strict.StrictMode.PANIC_ON_WARNING)
+
+
+def test_strict_mode_sees_a_tag_soft_limit_and_the_budget_stays_consistent() -> None:
+    from framealloc_engine.diagnostics.strict import StrictModeViolation
+
+    alloc = SmartAlloc()
+    budgets = alloc.budgets()
+    budgets.register_tag("ai", soft_limit=64, hard_limit=0)
+    _strict_warnings()
+    with alloc.frame_scope(), alloc.with_tag("ai"):
+        alloc.frame_alloc(np.uint8, 32)
+        with pytest.raises(StrictModeViolation) as info:
+            alloc.frame_alloc(np.uint8, 64)  # past the soft limit: a warning, refused here
+        assert info.value.code == "FA302"
+        assert budgets.tag_budget("ai").current == 32  # the refused bytes were given back
+
+
+def test_strict_mode_sees_thread_budget_warnings() -> None:
+    from framealloc_engine.budgets.thread_budgets import ThreadBudgetConfig
+    from framealloc_engine.diagnostics.strict import StrictModeViolation
+
+    alloc = SmartAlloc()
+    alloc.set_thread_budget_config(None, ThreadBudgetConfig(frame_budget=1024))
+    _strict_warnings()
+    alloc.begin_frame()
+    alloc.frame_alloc(np.uint8, 512)
+    with pytest.raises(StrictModeViolation) as info:
+        alloc.frame_alloc(np.uint8, 1024)  # past the budget with the WARN policy
+    assert info.value.code == "FA301"
+    alloc.frame_alloc(np.uint8, 400)  # past 80 %: reported at the frame's end
+    with pytest.raises(StrictModeViolation) as info:
+        alloc.end_frame()
+    assert info.value.code == "FA303"
+    assert not alloc.frame_active  # the frame did end

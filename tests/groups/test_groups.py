@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from framealloc_engine import AllocConfig, SmartAlloc, StaleHandleError
+from framealloc_engine import AllocConfig, DoubleFreeError, SmartAlloc, StaleHandleError
 from framealloc_engine.groups.groups import AllocationGroups, GroupMember, GroupStats
 
 Vertex = np.dtype([("pos", "f4", 3), ("uv", "f4", 2)])
@@ -201,3 +201,16 @@ def test_freeing_while_another_thread_allocates_never_leaks(alloc: SmartAlloc) -
     assert freed + len(stale) >= 1
     alloc.reclaim_dead_threads()
     assert alloc.stats().pool_allocated == 0
+
+
+def test_free_group_frees_every_member_it_can_then_reports_the_rest(alloc: SmartAlloc) -> None:
+    groups = alloc.groups()
+    group = groups.create_group("level")
+    members = [groups.alloc(group, np.float32, 8) for _ in range(3)]
+    alloc.pool_free(members[1].array)  # freed behind the group's back
+    with pytest.raises(DoubleFreeError) as info:
+        groups.free_group(group)
+    assert "1 of 3 member(s)" in str(info.value)
+    assert info.value.code == "FA401"
+    assert not groups.group_exists(group)
+    assert alloc.stats().pool_allocated == 0  # the other two were freed, nothing leaked

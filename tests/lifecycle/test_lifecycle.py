@@ -199,3 +199,38 @@ def test_frame_begun_before_tracking_is_still_closed() -> None:
     stats = alloc.thread_frame_stats()
     assert stats is not None
     assert (stats.frames_started, stats.frames_completed) == (0, 1)
+
+
+def test_threads_that_reuse_an_os_thread_id_keep_their_own_stats() -> None:
+    """The OS reuses thread ids: a thread that starts after another exited often gets its
+    id. Their statistics stay apart."""
+    alloc = _alloc()
+    alloc.enable_lifecycle_tracking()
+
+    def worker(frames: int) -> None:
+        for _ in range(frames):
+            with alloc.frame_scope():
+                alloc.frame_alloc(np.uint8, 100 * frames)
+
+    reused = None
+    for _ in range(50):  # until the OS hands the second thread the first one's id
+        first = threading.Thread(target=worker, args=(2,))
+        first.start()
+        first.join(timeout=20)
+        second = threading.Thread(target=worker, args=(3,))
+        second.start()
+        second.join(timeout=20)
+        if first.ident == second.ident:
+            reused = (first, second)
+            break
+    if reused is None:
+        pytest.skip("the OS never reused a thread id in 50 tries")
+    first, second = reused
+    one, two = alloc.thread_frame_stats(first), alloc.thread_frame_stats(second)
+    assert one is not None
+    assert two is not None
+    assert (one.frames_completed, one.peak_memory) == (2, 200)
+    assert (two.frames_completed, two.peak_memory) == (3, 300)
+    latest = alloc.thread_frame_stats(second.ident)  # an int id: the latest thread with it
+    assert latest is not None
+    assert latest.frames_completed == 3

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from framealloc_engine.errors import FrameStateError
 from framealloc_engine.sync import FrameBarrier, FrameBarrierBuilder
 
 pytestmark = pytest.mark.timeout(30)
@@ -182,12 +183,24 @@ def test_builder_names_threads() -> None:
 def test_fast_thread_may_signal_next_frame_early() -> None:
     """A thread that races ahead counts towards the next frame, never twice in one."""
     barrier = FrameBarrier(2)
-    barrier.signal_frame_complete()
+    other = threading.Thread(target=barrier.signal_frame_complete)
+    other.start()
+    other.join(timeout=30)
     barrier.signal_frame_complete()  # completes frame 0
     assert barrier.signal_frame_complete() == 1  # early signal for frame 1
     assert barrier.arrived == 1
     barrier.wait_all(0)  # frame 0 is done
     assert barrier.wait_timeout(0.0) is False  # frame 1 still waits for one thread
+
+
+def test_one_thread_cannot_complete_a_frame_by_signalling_twice() -> None:
+    barrier = FrameBarrier(2)
+    barrier.signal_frame_complete()
+    with pytest.raises(FrameStateError, match="twice") as info:
+        barrier.signal_frame_complete()
+    assert info.value.code == "FA001"
+    assert barrier.arrived == 1  # the refused signal did not count
+    assert barrier.wait_timeout(0.0) is False
 
 
 def test_stats_reset() -> None:

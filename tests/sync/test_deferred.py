@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from framealloc_engine import AllocConfig, SmartAlloc
+from framealloc_engine.diagnostics import strict
 from framealloc_engine.lifecycle import CrossThreadFreeQueued, DeferredOverflow, FrameEvent
 from framealloc_engine.sync.deferred import (
     DeferredConfig,
@@ -106,7 +107,7 @@ def test_fail_policy_raises_fa204_and_the_array_stays_live() -> None:
     assert alloc.deferred_stats().processed == 3
 
 
-def test_drop_oldest_moves_to_overflow_reports_and_reclaims(
+def test_drop_oldest_keeps_the_queue_bounded_and_loses_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     alloc = _alloc(DeferredConfig.bounded(2).full_policy(Q.DROP_OLDEST))
@@ -114,24 +115,46 @@ def test_drop_oldest_moves_to_overflow_reports_and_reclaims(
     alloc.on_frame_event(events.append)
     alloc.enable_lifecycle_tracking(per_allocation=False)
     arrays = [alloc.pool_alloc(np.uint8, 16) for _ in range(5)]
-    free_before = alloc._tls.pools.free_block_count()
     with caplog.at_level(logging.WARNING, logger="framealloc"):
         assert _free_all(alloc, arrays) == []
     stats = alloc.deferred_stats()
-    assert (stats.dropped_to_overflow, stats.overflow_pending, stats.pending) == (3, 3, 5)
-    warnings = [r for r in caplog.records if "overflow" in r.getMessage()]
-    assert len(warnings) == 1
-    overflow = [e for e in events if isinstance(e, DeferredOverflow)]
-    assert [e.pending for e in overflow] == [1, 2, 3]
+    # the bound holds: two frees wait for the owner, the three oldest went to the registry
+    assert (stats.dropped_to_overflow, stats.pending, stats.overflow_pending) == (3, 2, 0)
+    assert len(alloc._tls.pools.deferred) == 2
+    warnings = [r for r in caplog.records if "FA204" in r.getMessage()]
+    assert len(warnings) == 1  # reported once, through fa_emit
+    dropped = [e for e in events if isinstance(e, DeferredOverflow)]
+    assert [e.pending for e in dropped] == [2, 2, 2]
     assert len([e for e in events if isinstance(e, CrossThreadFreeQueued)]) == 5
-    # the owner reclaims everything at its next drain, overflow first
-    assert alloc.process_deferred_frees(2) == 2
-    assert alloc.deferred_stats().overflow_pending == 1
-    alloc.begin_frame()
-    alloc.end_frame()
+    # nothing is lost: the owner applies its two, the registry hands out the other three
+    assert alloc.process_deferred_frees() == 2
     stats = alloc.deferred_stats()
-    assert (stats.processed, stats.pending, stats.overflow_pending) == (5, 0, 0)
-    assert alloc._tls.pools.free_block_count() == free_before + 5
+    assert (stats.processed, stats.pending) == (2, 0)
+    assert alloc.stats().pool_allocated == 0
+    again = [alloc.pool_alloc(np.uint8, 16) for _ in range(5)]
+    assert len({id(a) for a in again}) == 5
+
+
+def test_drop_oldest_is_seen_by_strict_mode() -> None:
+    alloc = _alloc(DeferredConfig.bounded(1).full_policy(Q.DROP_OLDEST))
+    arrays = [alloc.pool_alloc(np.uint8, 16) for _ in range(2)]
+    strict.set_strict_mode(strict.StrictMode.PANIC_ON_WARNING)
+    errors = _free_all(alloc, arrays)
+    assert [type(e).__name__ for e in errors] == ["StrictModeViolation"]
+    assert "FA204" in str(errors[0])
+
+
+def test_pending_does_not_count_frees_for_an_exited_owner() -> None:
+    alloc = _alloc(DeferredConfig())
+    made: list[np.ndarray] = []
+    owner = threading.Thread(target=lambda: made.extend(alloc.pool_alloc(np.uint8, 16)
+                                                       for _ in range(4)))
+    owner.start()
+    owner.join(timeout=30)
+    for array in made:  # the owner exited (not yet retired): its blocks go back at once
+        alloc.pool_free(array)
+    assert alloc.deferred_stats().pending == 0
+    assert alloc.stats().pool_allocated == 0
 
 
 def test_process_immediately_hands_blocks_to_the_registry() -> None:
@@ -251,7 +274,8 @@ def test_concurrent_frees_lose_nothing_under_every_policy(policy: QueueFullPolic
     freed = len(arrays) - len(failed)
     assert stats.pending == 0
     assert stats.queued == freed
-    assert applied + stats.processed_immediately == freed
+    # every free is applied by its owner, or handed to the registry by the freeing thread
+    assert applied + stats.processed_immediately + stats.dropped_to_overflow == freed
     assert stats.failed == len(failed)
     if policy is not Q.FAIL:
         assert failed == []
