@@ -35,7 +35,7 @@ from framealloc_engine.core.observers import AllocObserver, AllocRedirect, Obser
 from framealloc_engine.core.reservations import Reservations
 from framealloc_engine.core.stats import AllocStats, ThreadStats
 from framealloc_engine.core.thread_state import ThreadState
-from framealloc_engine.core.threads import PerThread, ThreadFront, ThreadRegistry
+from framealloc_engine.core.threads import PerThread, RetiredTotals, ThreadFront, ThreadRegistry
 from framealloc_engine.errors import FrameNotActiveError
 
 if TYPE_CHECKING:
@@ -120,6 +120,11 @@ class AllocatorCore:
         used this allocator (reading it does not register the thread)."""
         state = self._threads.registered()
         return None if state is None else (state.frame_number, state.arena.active)
+
+    @property
+    def exited_totals(self) -> RetiredTotals:
+        """What exited threads no longer listed by :meth:`thread_states` did (summed)."""
+        return self._threads.folded
 
     @property
     def threads_lock(self) -> threading.Lock:
@@ -451,12 +456,14 @@ class AllocatorCore:
     # --- statistics -------------------------------------------------------------------------
 
     def _note_peak(self) -> None:
-        states = self._threads.states()
+        # Live threads only: an exited thread's frame is over and its pool counters froze
+        # when it retired (the registry keeps their net).
+        states = self._threads.states(retired=False)
         frame = 0
         for state in states:
             frame += state.arena.offset
         base = frame + self._heap.live_bytes
-        pool = 0
+        pool = self._threads.retired_pool_net
         for state in states:
             pools = state.pools
             pool += pools.allocated_bytes() - pools.freed_bytes()
@@ -481,6 +488,9 @@ class AllocatorCore:
     def stats(self) -> AllocStats:
         """Allocator-wide statistics (see :class:`~framealloc_engine.core.stats.AllocStats`)."""
         snaps = [s.snapshot() for s in self._threads.states()]
+        folded = self._threads.folded
+        if folded.threads:
+            snaps.append(folded.snapshot())
         frame = sum(s.frame_in_use for s in snaps)
         pool = sum(s.pool_bytes_allocated - s.pool_bytes_freed for s in snaps)
         heap = sum(s.heap_bytes_allocated - s.heap_bytes_freed for s in snaps)

@@ -168,7 +168,10 @@ class Attribution:
         """
         states = self._attribution_states(all_threads)
         self._core.current_state().flush_attribution()
-        totals = _summed(s.tag_totals for s in states)
+        tables = [s.tag_totals for s in states]
+        if all_threads:
+            tables.append(self._core.exited_totals.tag_totals)  # threads folded away
+        totals = _summed(tables)
         for state in states:
             for (tag, _phase), counts in list(state.frame_buckets.items()):
                 totals.setdefault(tag, KindCounts()).add(counts)

@@ -6,10 +6,13 @@ methods, behind one ``threading.local`` that C-level ``attrgetter`` resolves.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from framealloc_engine.core.stats import KindCounts, ThreadStats
 from framealloc_engine.core.thread_state import ThreadState
 
 if TYPE_CHECKING:
@@ -20,7 +23,62 @@ if TYPE_CHECKING:
     from framealloc_engine.core.observers import ObservedPaths
     from framealloc_engine.core.reservations import Reservations
 
-__all__ = ["PerThread", "ThreadFront", "ThreadRegistry"]
+__all__ = ["PerThread", "RetiredTotals", "ThreadFront", "ThreadRegistry"]
+
+#: Exited threads whose states stay listed (``thread_states()``); older ones are folded
+#: into :class:`RetiredTotals`, so a program that starts a thread per task never grows.
+RETIRED_KEPT = 64
+_SUMMED = [
+    f.name for f in dataclasses.fields(ThreadStats)
+    if f.type in ("int", int) and f.name not in ("thread_id", "frame_number", "arena_capacity")
+]  # fmt: skip
+
+
+def _merge(totals: dict[str, KindCounts], key: str, counts: KindCounts) -> None:
+    entry = totals.get(key)
+    if entry is None:
+        totals[key] = counts.copy()
+    else:
+        entry.add(counts)
+
+
+class RetiredTotals:
+    """What the exited threads no longer listed did: their counters summed, their tag and
+    phase totals merged (their frames are over: nothing of theirs is in use)."""
+
+    def __init__(self) -> None:
+        self.threads = 0
+        self.counters: dict[str, int] = dict.fromkeys(_SUMMED, 0)
+        self.tag_totals: dict[str, KindCounts] = {}
+        self.phase_totals: dict[str, KindCounts] = {}
+        #: Pool bytes the folded threads allocated minus those they freed (frozen).
+        self.pool_net = 0
+
+    def fold(self, state: ThreadState) -> None:
+        """Add an exited thread's counters."""
+        snap = state.snapshot()
+        self.threads += 1
+        counters = self.counters
+        for name in _SUMMED:
+            counters[name] += getattr(snap, name)
+        counters["frame_in_use"] = 0
+        self.pool_net += snap.pool_bytes_allocated - snap.pool_bytes_freed
+        state.flush_attribution()
+        for totals, table in ((self.tag_totals, state.tag_totals),
+                              (self.phase_totals, state.phase_totals)):  # fmt: skip
+            for key, counts in table.items():
+                _merge(totals, key, counts)
+        # what was charged outside a frame (no frame end folded it into the totals yet)
+        for (tag, phase), counts in state.frame_buckets.items():
+            _merge(self.tag_totals, tag, counts)
+            _merge(self.phase_totals, phase, counts)
+
+    def snapshot(self) -> ThreadStats:
+        """The folded threads as one (dead) thread's statistics."""
+        return ThreadStats(
+            thread_id=0, thread_name=f"<{self.threads} exited threads>", alive=False,
+            frame_number=0, frame_active=False, arena_capacity=0, **self.counters,
+        )  # fmt: skip
 
 #: Called with a retired thread's state and the ``(count, bytes)`` of the frame its exit
 #: ended, so observers see that frame end.
@@ -50,7 +108,13 @@ class ThreadRegistry:
         self._reservations = reservations
         self._lock = threading.Lock()
         self._live: dict[int, ThreadState] = {}
-        self._retired: list[ThreadState] = []
+        #: The most recently exited threads (at most RETIRED_KEPT), oldest first.
+        self._retired: deque[ThreadState] = deque()
+        #: Exited threads folded out of ``_retired``.
+        self.folded = RetiredTotals()
+        #: Pool bytes every retired thread allocated minus those it freed (frozen when it
+        #: retires: the peak sampler adds it instead of walking dead threads).
+        self.retired_pool_net = 0
         #: Called for a thread that exited mid-frame (observers end that frame).
         self.on_retire: RetireListener | None = None
 
@@ -111,7 +175,11 @@ class ThreadRegistry:
                 self.on_retire(state, *ended)
             self._reservations.release(state.arena.capacity)
             state.arena.release()
+            pools = state.pools
+            self.retired_pool_net += pools.allocated_bytes() - pools.freed_bytes()
             self._retired.append(state)
+            while len(self._retired) > RETIRED_KEPT:
+                self.folded.fold(self._retired.popleft())
         return len(dead)
 
 

@@ -207,3 +207,32 @@ def test_stress_eight_threads_two_hundred_frames() -> None:
     assert alloc.stats().deferred_pending == 0
     assert not alloc._pool_live
     assert alloc._heap.live_count == 0
+
+
+def test_exited_threads_are_folded_not_kept_forever() -> None:
+    """A thread per task: the registry lists the last RETIRED_KEPT exited threads and folds
+    the others into totals, so statistics stay exact and nothing grows."""
+    from framealloc_engine.core.threads import RETIRED_KEPT
+
+    alloc = SmartAlloc(AllocConfig().with_frame_arena_size(64 * 1024))
+
+    def work() -> None:
+        with alloc.frame_scope():
+            alloc.frame_alloc(np.uint8, 100)
+        with alloc.with_tag("task"):
+            alloc.pool_free(alloc.pool_alloc(np.uint8, 16))
+
+    count = RETIRED_KEPT + 136
+    for _ in range(count):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join(timeout=30)
+    alloc.reclaim_dead_threads()
+    assert len(alloc.thread_states()) == RETIRED_KEPT + 1  # + this thread
+    assert alloc.exited_totals.threads == count - RETIRED_KEPT
+    stats = alloc.stats()
+    assert stats.allocation_count == 2 * count  # one frame and one pool allocation each
+    assert stats.deallocation_count == 2 * count
+    assert stats.total_allocated == 0
+    assert [t.thread_name for t in stats.threads] == [threading.current_thread().name]
+    assert alloc.tag_stats(all_threads=True)["task"].pool_count == count
