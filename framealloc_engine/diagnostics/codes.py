@@ -181,8 +181,9 @@ _TABLE = (
         "thread allocates without a budget configured",
         "A worker thread allocates frame memory but has no per-thread frame budget, so a "
         "runaway worker is only caught by arena exhaustion.",
-        "alloc.set_thread_frame_budget(worker_id, None)",
-        "set a per-thread budget with alloc.set_thread_frame_budget(thread_id, bytes)",
+        "alloc.set_thread_budget_config(worker, None)  # the worker then allocates unchecked",
+        "give the thread a budget with alloc.set_thread_budget_config(thread, "
+        "ThreadBudgetConfig(frame_budget=bytes))",
     ),
     DiagnosticCode(
         "FA204", "thread", W,
@@ -213,7 +214,7 @@ _TABLE = (
         "tag-specific budget exceeded",
         "An allocation under a tag would exceed that tag's hard budget (soft limits only "
         "warn through the budget_warning hook).",
-        "alloc.budgets().set_budget('ai', hard=1024)\nwith alloc.with_tag('ai'): ...",
+        "alloc.budgets().register_tag('ai', hard_limit=1024)\nwith alloc.with_tag('ai'): ...",
         "raise the tag's budget, or allocate less under that tag",
     ),
     DiagnosticCode(

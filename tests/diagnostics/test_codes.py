@@ -91,3 +91,39 @@ def test_cli_codes_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "fa501"]) == 0
     assert "pool_alloc()" in capsys.readouterr().out
     assert main(["explain", "FA999"]) == 2
+
+
+def test_every_explain_text_names_functions_that_exist() -> None:
+    """The examples and fixes of ``explain`` name real methods: each ``.name(`` or
+    ``name(`` in them is an attribute of the allocator, its configuration, its parts, the
+    engine, or the standard library they use."""
+    import re
+    import threading
+
+    import numpy as np
+
+    from framealloc_engine import AllocConfig, SmartAlloc
+    from framealloc_engine.app import App
+    from framealloc_engine.budgets.thread_budgets import ThreadBudgetConfig
+    from framealloc_engine.core import boxes
+    from framealloc_engine.diagnostics import explain
+    from framealloc_engine.handles import HandleAllocator
+    from framealloc_engine.streaming.allocator import StreamingAllocator
+    from framealloc_engine.sync import FrameBarrier, TransferHandle
+
+    alloc = SmartAlloc()
+    owners: list[object] = [
+        alloc, AllocConfig, alloc.budgets(), App, FrameBarrier, TransferHandle,
+        HandleAllocator, StreamingAllocator, ThreadBudgetConfig, threading, threading.Thread,
+        threading.Event, list, np, *vars(boxes).values(),
+    ]  # fmt: skip
+    missing = []
+    for entry in all_codes():
+        text = explain(entry.code)
+        names = set(re.findall(r"\.(\w+)\(", text)) | set(
+            re.findall(r"(?<![.\w])([a-z_]\w+)\(", text)
+        )
+        for name in sorted(names - {"print"}):
+            if not any(hasattr(owner, name) for owner in owners):
+                missing.append(f"{entry.code}: {name}")
+    assert missing == []
