@@ -100,11 +100,14 @@ class ExecutorSettings:
 
 @dataclass(slots=True)
 class ThreadHooks:
-    """Per-thread frame hooks: ``begin`` runs on a thread before its first system of a
-    frame, ``end`` on each such thread after the frame's barrier (``SmartAllocPlugin``)."""
+    """Per-thread hooks: ``started`` runs on each worker thread once, when the pool starts
+    (before the pool is used: per-thread state made there is never made mid-frame later);
+    ``begin`` runs on a thread before its first system of a frame, ``end`` on each such
+    thread after the frame's barrier (``SmartAllocPlugin``)."""
 
     begin: list[Callable[[], None]] = field(default_factory=list)
     end: list[Callable[[], None]] = field(default_factory=list)
+    started: list[Callable[[], None]] = field(default_factory=list)
 
 
 class _Worker:
@@ -124,8 +127,17 @@ class _EndFrame:
         self.frame = frame
 
 
-def _worker_main(worker: _Worker, done: SimpleQueue[Any], hooks: ThreadHooks) -> None:
+def _worker_main(
+    worker: _Worker, done: SimpleQueue[Any], hooks: ThreadHooks, ready: SimpleQueue[Any]
+) -> None:
     get, put = worker.queue.get, done.put
+    try:
+        for hook in hooks.started:
+            hook()
+    except BaseException as exc:  # reported on the thread that started the pool
+        ready.put(exc)
+        return
+    ready.put(None)
     while True:
         job = get()
         if job is None:
@@ -159,14 +171,22 @@ class _Pool:
     def __init__(self, count: int, hooks: ThreadHooks) -> None:
         self.done: SimpleQueue[Any] = SimpleQueue()
         self.workers = [_Worker(f"framealloc-worker-{i}") for i in range(count)]
+        ready: SimpleQueue[Any] = SimpleQueue()
         self.threads = [
             threading.Thread(
-                target=_worker_main, args=(w, self.done, hooks), name=w.name, daemon=True
-            )
+                target=_worker_main, args=(w, self.done, hooks, ready), name=w.name,
+                daemon=True,
+            )  # fmt: skip
             for w in self.workers
         ]
         for thread in self.threads:
             thread.start()
+        # Every worker ran its started hooks before the pool takes work.
+        errors = [ready.get(timeout=30) for _ in self.threads]
+        failed = [e for e in errors if e is not None]
+        if failed:
+            self.close()
+            raise failed[0]
 
     def close(self, join: bool = True, timeout: float = 5.0) -> None:
         for worker in self.workers:

@@ -103,11 +103,16 @@ class SmartAllocPlugin(Plugin):
         app.insert_resource(self.resource)
         set_engine_context(True)
         set_context_allocator(alloc)
+        # Workers register with the allocator when the pool starts, not inside a frame.
+        app.thread_hooks.started.append(self._register_thread)
         app.thread_hooks.begin.append(self._begin_thread_frame)
         app.thread_hooks.end.append(self._end_thread_frame)
         app.schedule_guards.append(self._guard)
 
     # --- hooks (run on the thread whose frame they manage) ----------------------------------
+
+    def _register_thread(self) -> None:
+        self._allocator().current_state()  # the worker's arena and pools, made now
 
     def _begin_thread_frame(self) -> None:
         alloc = self._allocator()

@@ -257,3 +257,22 @@ def test_alloc_resource_facade() -> None:
         resource.begin_frame()
     assert callable(resource.thread_stats)  # delegated to SmartAlloc
     assert "AllocResource(" in repr(resource)
+
+
+def test_worker_threads_register_with_the_allocator_when_the_pool_starts() -> None:
+    """A worker's arena is made when the pool starts, never inside a frame later (a
+    steady-state frame makes no allocator state)."""
+    from framealloc_engine.app import ExecutorSettings
+
+    settings = ExecutorSettings.multi_threaded(threads=3, inline_threshold=0.0)
+    app = App(executor=settings)
+    plugin = SmartAllocPlugin()
+    app.add_plugins(plugin)
+    app.add_systems(Update, lambda: None, lambda: None)
+    app.update()  # the pool starts at the first dispatch
+    alloc = plugin.resource.alloc  # type: ignore[union-attr]
+    names = {s.thread_name for s in alloc.thread_states(retired=False)}
+    workers = {f"framealloc-worker-{i}" for i in range(settings.worker_count)}
+    assert len(workers) == 2
+    assert workers <= names
+    app.shutdown()
