@@ -4,10 +4,10 @@ It reads source with :mod:`ast` (nothing is imported or run) and reports memory-
 mistakes: frame memory escaping its frame, allocations in hot loops, frame memory crossing
 threads or ``await``, tags that do not match the module. Run ``fa check``; see ``fa --help``.
 
-Example:
-    >>> from framealloc_lint import analyze_source
-    >>> [d.code for d in analyze_source("import framealloc_engine\\n")]
-    []
+Example::
+
+    from framealloc_lint import analyze_source
+    codes = [d.code for d in analyze_source("import framealloc_engine\\n")]  # []
 """
 
 from __future__ import annotations
