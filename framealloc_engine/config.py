@@ -166,6 +166,11 @@ class AllocConfig:
         return dataclasses.replace(self, heap_region_size=size)
 
     @property
+    def slab_size_classes(self) -> tuple[int, ...]:
+        """The crate's name for :attr:`size_classes` (the pools' block sizes)."""
+        return self.size_classes
+
+    @property
     def max_pool_size(self) -> int:
         """The largest block the pools serve (the last size class)."""
         return self.size_classes[-1]

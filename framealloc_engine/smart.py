@@ -99,10 +99,7 @@ class SmartAlloc(AllocatorCore):
     tag_stats = forward("_attribution", Attribution.tag_stats)
     frame_tag_stats = forward("_attribution", Attribution.frame_tag_stats)
 
-    @property
-    def current_phase(self) -> str | None:
-        """The innermost phase on this thread, or ``None``."""
-        return self._attribution.current_phase
+    current_phase = forward("_attribution", Attribution.current_phase)
 
     # --- checkpoints (core/checkpoints.py) --------------------------------------------------
     frame_checkpoint = forward("_checkpoints", Checkpoints.frame_checkpoint)
@@ -196,6 +193,8 @@ class SmartAlloc(AllocatorCore):
     attach_diagnostics_hooks = forward("_monitoring", MonitoringFeature.attach_diagnostics_hooks)
     detach_diagnostics_hooks = forward("_monitoring", MonitoringFeature.detach_diagnostics_hooks)
     diagnostics_hooks = forward("_monitoring", MonitoringFeature.diagnostics_hooks)
+    #: The crate's name for :meth:`diagnostics_hooks`.
+    diagnostics = forward("_monitoring", MonitoringFeature.diagnostics_hooks)
     attach_profiler_hooks = forward("_monitoring", MonitoringFeature.attach_profiler_hooks)
     detach_profiler_hooks = forward("_monitoring", MonitoringFeature.detach_profiler_hooks)
     start_trace = forward("_monitoring", MonitoringFeature.start_trace)

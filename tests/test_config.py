@@ -109,3 +109,23 @@ def test_every_field_is_honoured() -> None:
     big = alloc.heap_alloc("u1", 10 * KIB)
     assert alloc.stats().reserved_bytes == 6 * 8 * KIB + 64 * KIB + 128 * KIB
     alloc.heap_free(big)
+
+
+def test_the_crates_names_are_aliases() -> None:
+    """Names Rust users will type: slab_size_classes, set_event_callback, diagnostics(),
+    and current_tag()/current_phase() are both methods."""
+    from framealloc_engine import SmartAlloc
+    from framealloc_engine.budgets.tag_budgets import BudgetEvent, BudgetEventKind
+
+    config = AllocConfig().with_size_classes(32, 64)
+    assert config.slab_size_classes == config.size_classes == (32, 64)
+    alloc = SmartAlloc(config.with_budgets(True))
+    events: list[BudgetEvent] = []
+    alloc.budgets().set_event_callback(events.append)
+    alloc.budgets().register_tag("ai", soft_limit=16)
+    with alloc.frame_scope(), alloc.with_tag("ai"):
+        alloc.frame_alloc("u1", 64)
+    assert BudgetEventKind.SOFT_LIMIT_EXCEEDED in {e.kind for e in events}
+    assert alloc.diagnostics() is alloc.diagnostics_hooks()
+    with alloc.frame_scope(), alloc.with_tag("ai"), alloc.phase_scope("update"):
+        assert (alloc.current_tag(), alloc.current_phase()) == ("ai", "update")

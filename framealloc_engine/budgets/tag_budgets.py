@@ -215,6 +215,10 @@ class BudgetManager:
             self._callbacks = [*self._callbacks, callback]
         return callback
 
+    def set_event_callback(self, callback: BudgetCallback) -> BudgetCallback:
+        """The crate's name for :meth:`on_event`: deliver every event to ``callback``."""
+        return self.on_event(callback)
+
     def remove_callback(self, callback: BudgetCallback) -> bool:
         """Stop delivering events to ``callback``; returns whether it was registered."""
         with self._lock:

@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from framealloc_engine.allocators import backend
 from framealloc_engine.allocators.heap import SystemHeap
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["AllocatorCore", "FrameEndHook"]
 
 T = TypeVar("T")
+#: A numpy scalar type: ``frame_alloc(np.float32, n)`` is an ``NDArray[np.float32]``.
+S = TypeVar("S", bound=np.generic)
 
 #: Called with the thread state just before a frame's memory is reset.
 FrameEndHook = Callable[[ThreadState], None]
@@ -241,20 +244,50 @@ class AllocatorCore:
     # --- frame allocation -------------------------------------------------------------------
 
     if TYPE_CHECKING:
+        # Typed as numpy's own constructors are: a scalar type or a typed dtype gives an
+        # array of that element type; anything else np.dtype() accepts gives NDArray[Any].
 
-        def frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+        @overload
+        def frame_alloc(self, dtype: type[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+        @overload
+        def frame_alloc(self, dtype: np.dtype[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+        @overload
+        def frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]: ...
+        def frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]:
             """An uninitialised array in the calling thread's frame arena."""
 
-        def try_frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray | None:
+        @overload
+        def try_frame_alloc(self, dtype: type[S], shape: ShapeSpec = ()) -> NDArray[S] | None: ...
+        @overload
+        def try_frame_alloc(
+            self, dtype: np.dtype[S], shape: ShapeSpec = ()
+        ) -> NDArray[S] | None: ...
+        @overload
+        def try_frame_alloc(
+            self, dtype: DTypeSpec, shape: ShapeSpec = ()
+        ) -> NDArray[Any] | None: ...
+        def try_frame_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any] | None:
             """Like frame_alloc, but None when the arena is full."""
 
-        def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+        @overload
+        def pool_alloc(self, dtype: type[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+        @overload
+        def pool_alloc(self, dtype: np.dtype[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+        @overload
+        def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]: ...
+        def pool_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]:
             """An uninitialised array in a pool block of the calling thread."""
 
         def pool_free(self, array: np.ndarray) -> int:
             """Free a pool array; returns the block size."""
 
-        def frame_slice(self, dtype: DTypeSpec, n: int) -> np.ndarray:
+        @overload
+        def frame_slice(self, dtype: type[S], n: int) -> NDArray[S]: ...
+        @overload
+        def frame_slice(self, dtype: np.dtype[S], n: int) -> NDArray[S]: ...
+        @overload
+        def frame_slice(self, dtype: DTypeSpec, n: int) -> NDArray[Any]: ...
+        def frame_slice(self, dtype: DTypeSpec, n: int) -> NDArray[Any]:
             """A zero-filled 1-D frame array of ``n`` items."""
 
     elif not backend.NATIVE_DISPATCH:
@@ -330,7 +363,13 @@ class AllocatorCore:
 
     # --- pool and heap ----------------------------------------------------------------------
 
-    def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> np.ndarray:
+    @overload
+    def heap_alloc(self, dtype: type[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+    @overload
+    def heap_alloc(self, dtype: np.dtype[S], shape: ShapeSpec = ()) -> NDArray[S]: ...
+    @overload
+    def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]: ...
+    def heap_alloc(self, dtype: DTypeSpec, shape: ShapeSpec = ()) -> NDArray[Any]:
         """An uninitialised array on the shared heap (for large blocks); takes a lock."""
         if self._observers or self._redirects:
             return self._observed.heap_alloc(dtype, shape)

@@ -143,9 +143,8 @@ class Attribution:
         finally:
             self.end_phase()
 
-    @property
     def current_phase(self) -> str | None:
-        """The innermost phase on this thread, or ``None``."""
+        """The innermost phase on this thread, or ``None`` (a method, as ``current_tag``)."""
         stack = self._core.current_state().phase_stack
         return stack[-1] if stack else None
 

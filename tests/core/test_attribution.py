@@ -29,7 +29,7 @@ def alloc() -> SmartAlloc:
 def test_allocations_are_counted_to_their_phase_per_kind(alloc: SmartAlloc) -> None:
     alloc.begin_frame()
     alloc.begin_phase("physics")
-    assert alloc.current_phase == "physics"
+    assert alloc.current_phase() == "physics"
     alloc.frame_alloc(np.float32, 10)  # 40 bytes
     alloc.frame_alloc(np.float64, 3)  # 24 bytes at a 16-aligned offset: 48 + 24
     p = alloc.pool_alloc(np.float32, 20)  # 80 bytes -> 128-byte class
@@ -72,10 +72,10 @@ def test_nested_phases_join_with_separator(alloc: SmartAlloc) -> None:
     with alloc.phase_scope("render"):
         alloc.frame_alloc(np.uint8, 16)
         with alloc.phase_scope("shadows"):
-            assert alloc.current_phase == "shadows"
+            assert alloc.current_phase() == "shadows"
             alloc.frame_alloc(np.uint8, 32)
-        assert alloc.current_phase == "render"
-    assert alloc.current_phase is None
+        assert alloc.current_phase() == "render"
+    assert alloc.current_phase() is None
     alloc.end_frame()
     stats = alloc.phase_stats()
     assert stats["render"].frame_bytes == 16
@@ -87,7 +87,7 @@ def test_phase_scope_ends_on_error(alloc: SmartAlloc) -> None:
     alloc.begin_frame()
     with pytest.raises(RuntimeError, match="boom"), alloc.phase_scope("ai"):
         raise RuntimeError("boom")
-    assert alloc.current_phase is None
+    assert alloc.current_phase() is None
     alloc.end_frame()
 
 
@@ -126,7 +126,7 @@ def test_phase_still_open_at_end_frame_is_counted_and_carries_over(alloc: SmartA
     alloc.end_frame()
     assert alloc.phase_stats()["loading"].frame_count == 1
     alloc.begin_frame()
-    assert alloc.current_phase == "loading"
+    assert alloc.current_phase() == "loading"
     alloc.frame_alloc(np.uint8, 16)
     alloc.end_phase()
     alloc.end_frame()
@@ -258,7 +258,7 @@ def test_tags_and_phases_are_per_thread(alloc: SmartAlloc) -> None:
                 inside.wait()  # both threads are inside their own tag and phase now
                 for _ in range(n):
                     alloc.frame_alloc(np.uint8, 16)
-                seen[name] = (alloc.tag_path(), alloc.current_phase)
+                seen[name] = (alloc.tag_path(), alloc.current_phase())
                 inside.wait()
             alloc.end_frame()
             seen[name + "_stats"] = (alloc.frame_tag_stats(), alloc.phase_stats())
@@ -287,7 +287,7 @@ def test_tags_and_phases_are_per_thread(alloc: SmartAlloc) -> None:
     assert p_phases["physics_phase"].frame_count == 5
     # the main thread saw none of it
     assert alloc.tag_path() == ""
-    assert alloc.current_phase is None
+    assert alloc.current_phase() is None
     assert alloc.tag_stats() == {}
 
 
@@ -321,6 +321,6 @@ def test_a_phase_outside_a_frame_is_fa001() -> None:
     with pytest.raises(FrameNotActiveError, match="outside an active frame") as info:
         alloc.begin_phase("update")
     assert info.value.code == "FA001"
-    assert alloc.current_phase is None  # nothing was pushed
+    assert alloc.current_phase() is None  # nothing was pushed
     with alloc.frame_scope(), alloc.phase_scope("update"):
-        assert alloc.current_phase == "update"
+        assert alloc.current_phase() == "update"

@@ -198,7 +198,7 @@ def test_promotions_keep_their_tag_for_budgets_and_stats(alloc: SmartAlloc) -> N
     with alloc.with_tag("render"), alloc.phase_scope("draw"):  # type: ignore[union-attr]
         result = alloc.end_frame_with_promotions()
         assert alloc.tag_path() == "render"  # restored after promoting
-        assert alloc.current_phase == "draw"
+        assert alloc.current_phase() == "draw"
     ok, refused = result.promoted
     assert isinstance(ok, PromotedPool)
     assert ok.meta.tag == "ai"
