@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import sys
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,20 @@ def test_what_python_cannot_parse_is_fa900() -> None:
     assert "too deeply nested" in diag.message
 
 
+@pytest.fixture
+def default_recursion_limit() -> Iterator[None]:
+    # The premise of the test below is CPython's default limit (1,000). Another test may leave
+    # it raised (Hypothesis raises it while a property runs and, when a thread changed it
+    # meanwhile, leaves it as it found it), so pin it here and put it back.
+    kept = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(kept)
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
 def test_recursion_limit_in_a_check_is_reported_per_file(tmp_path: Path) -> None:
     # A 2,000-function call chain: deciding whether the last function runs in a frame follows
     # every caller; past the recursion limit the file gets FA902, and the other files are
