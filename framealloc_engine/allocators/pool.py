@@ -120,6 +120,7 @@ class LocalPools:
         "_live",
         "_registry",
         "alloc_counts",
+        "alloc_total",
         "alive",
         "debug",
         "deferred",
@@ -167,6 +168,9 @@ class LocalPools:
         # int64 counters the native paths increment in place (never resized).
         self.alloc_counts = array("q", bytes(8 * n))
         self.free_counts = array("q", bytes(8 * n))
+        #: ``sum(alloc_counts)``, kept as they move (one read where attribution checks
+        #: whether the pools allocated since its last charge).
+        self.alloc_total = array("q", bytes(8))
         self.deferred_sent = 0
         self.deferred_applied = 0
         self.refills = 0
@@ -232,6 +236,7 @@ class LocalPools:
         del last
         self._live[id(view)] = block
         self.alloc_counts[class_index] += 1
+        self.alloc_total[0] += 1
         return view
 
     def _array(self, block: Block, layout: Layout) -> np.ndarray:

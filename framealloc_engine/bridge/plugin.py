@@ -30,7 +30,7 @@ from framealloc_engine.app.system import SystemConfig, system
 from framealloc_engine.bridge.resource import AllocResource
 from framealloc_engine.config import AllocConfig
 from framealloc_engine.diagnostics import fa_emit, set_context_allocator, set_engine_context
-from framealloc_engine.errors import FrameHooksNotRunError, PluginMissingError
+from framealloc_engine.errors import FrameHooksNotRunError, FrameStateError, PluginMissingError
 from framealloc_engine.smart import SmartAlloc
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class SmartAllocPlugin(Plugin):
         #: Capture scopes open on each thread (entered at its frame's begin, left at its end).
         self._captures = threading.local()
         self.resource: AllocResource | None = None
+        self._alloc_in_use: SmartAlloc | None = None
         self.frames_begun = 0
         self.frames_ended = 0
         self.hooks_not_run = 0
@@ -99,6 +100,7 @@ class SmartAllocPlugin(Plugin):
     def build(self, app: App) -> None:
         """Insert the resource and register the frame hooks and the FA102 guard."""
         alloc = self._alloc if self._alloc is not None else SmartAlloc(self.config)
+        self._alloc_in_use = alloc
         self.resource = AllocResource(alloc)
         app.insert_resource(self.resource)
         set_engine_context(True)
@@ -116,7 +118,11 @@ class SmartAllocPlugin(Plugin):
 
     def _begin_thread_frame(self) -> None:
         alloc = self._allocator()
-        if alloc.frame_active:
+        try:
+            alloc.begin_frame()
+        except FrameStateError:  # (checked after the fact: nothing is paid on the usual path)
+            if not alloc.frame_active:
+                raise
             self._report(
                 "frame hooks did not run: a frame was still active on this thread when the "
                 "app frame began",
@@ -124,7 +130,7 @@ class SmartAllocPlugin(Plugin):
                 "stale frame was ended",
             )
             alloc.end_frame()
-        alloc.begin_frame()
+            alloc.begin_frame()
         if self.capture_numpy:
             scope = alloc.capture_numpy()
             scope.__enter__()
@@ -134,18 +140,22 @@ class SmartAllocPlugin(Plugin):
 
     def _end_thread_frame(self) -> None:
         alloc = self._allocator()
-        if not alloc.frame_active:
+        if self.capture_numpy:
+            scope = getattr(self._captures, "scope", None)
+            if scope is not None:
+                self._captures.scope = None
+                scope.__exit__(None, None, None)
+        try:
+            alloc.end_frame()
+        except FrameStateError:
+            if alloc.frame_active:
+                raise
             self._report(
                 "frame hooks did not run: no frame was active on this thread at the end of "
                 "the app frame",
                 "something ended this thread's frame outside SmartAllocPlugin",
             )
             return
-        scope = getattr(self._captures, "scope", None)
-        if scope is not None:
-            self._captures.scope = None
-            scope.__exit__(None, None, None)
-        alloc.end_frame()
         with self._count_lock:
             self.frames_ended += 1
 
@@ -158,8 +168,9 @@ class SmartAllocPlugin(Plugin):
             )
 
     def _allocator(self) -> SmartAlloc:
-        assert self.resource is not None
-        return self.resource.alloc
+        alloc = self._alloc_in_use
+        assert alloc is not None, "SmartAllocPlugin.build() has not run"
+        return alloc
 
     def _report(self, message: str, note: str) -> None:
         with self._count_lock:

@@ -158,23 +158,15 @@ class Attribution:
         return _summed(s.last_frame_by_phase for s in self._attribution_states(all_threads))
 
     def tag_stats(self, all_threads: bool = False) -> dict[str, KindCounts]:
-        """Per-tag-path counts of completed frames plus the current one.
+        """Per-tag-path counts of every frame so far, the current one up to now.
 
         Args:
-            all_threads: Sum every thread. Another thread's counts include what it has
-                charged so far: its open tag or phase segment is charged when that changes
-                or its frame ends.
+            all_threads: Sum every thread (live and exited), each up to now.
         """
-        states = self._attribution_states(all_threads)
-        self._core.current_state().flush_attribution()
-        tables = [s.tag_totals for s in states]
+        tables = [s.tag_totals for s in self._attribution_states(all_threads)]
         if all_threads:
             tables.append(self._core.exited_totals.tag_totals)  # threads folded away
-        totals = _summed(tables)
-        for state in states:
-            for (tag, _phase), counts in list(state.frame_buckets.items()):
-                totals.setdefault(tag, KindCounts()).add(counts)
-        return totals
+        return _summed(tables)
 
     def frame_tag_stats(self, all_threads: bool = False) -> dict[str, KindCounts]:
         """Per-tag-path counts of the last completed frame (of every thread if asked)."""

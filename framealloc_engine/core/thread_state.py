@@ -1,14 +1,17 @@
 """Everything one thread owns: its frame arena, its pools, its counters, tags and phases.
 
 Attribution to tags and phases costs nothing per allocation: the state keeps *marks* of its
-monotonic allocation counters, and whenever the current tag path or phase changes (or a frame
-ends) the counts since the marks are charged to the bucket that was current.
+monotonic allocation counters, and whenever the current tag path or phase changes the counts
+since the marks are charged to the (tag, phase) key that was current. A frame end charges
+nothing when the key did not change during the frame (the common case): the last frame's
+breakdown is kept as the key and two marks, and the running totals include the open segment
+whenever they are read.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from framealloc_engine.allocators.checkpoint import ArenaCheckpoint
 from framealloc_engine.allocators.slab import Block, SlabRegistry
@@ -16,7 +19,26 @@ from framealloc_engine.core.stats import KindCounts, ThreadStats
 from framealloc_engine.core.tags import TAG_SEPARATOR, UNTAGGED
 from framealloc_engine.errors import FrameStateError
 
-__all__ = ["FrameHolder", "FrameSource", "ThreadState"]
+__all__ = ["FrameHolder", "FrameSource", "Gross", "ThreadState"]
+
+#: A thread's monotonic counters: frame count and bytes, pool count and bytes, heap count
+#: and bytes (frame ones include the arena's live part and the frame sources).
+Gross = tuple[int, int, int, int, int, int]
+
+K = TypeVar("K")
+
+
+def _charge(table: dict[K, KindCounts], key: K, start: Gross, end: Gross) -> None:
+    """Add the counts between two marks to ``table[key]``."""
+    counts = table.get(key)
+    if counts is None:
+        counts = table[key] = KindCounts()
+    counts.frame_count += end[0] - start[0]
+    counts.frame_bytes += end[1] - start[1]
+    counts.pool_count += end[2] - start[2]
+    counts.pool_bytes += end[3] - start[3]
+    counts.heap_count += end[4] - start[4]
+    counts.heap_bytes += end[5] - start[5]
 
 
 class FrameHolder(Protocol):
@@ -112,23 +134,31 @@ class ThreadState:
         self.tag_path = UNTAGGED
         self.phase_stack: list[str] = []
         self.phase_path = UNTAGGED
-        self._marks = (0, 0, 0, 0, 0, 0)
+        #: Gross counters when the running totals were last charged (at a tag or phase change).
+        self._marks: Gross = (0, 0, 0, 0, 0, 0)
+        #: Gross counters when the current frame's breakdown was last charged (at a tag or
+        #: phase change, or the previous frame end).
+        self._frame_marks: Gross = (0, 0, 0, 0, 0, 0)
         self._tag_paths: list[str] = []
+        #: The current frame's segments closed by tag or phase changes, per (tag, phase).
         self.frame_buckets: dict[tuple[str, str], KindCounts] = {}
-        self.last_frame_buckets: dict[tuple[str, str], KindCounts] = {}
+        #: The last completed frame: its buckets, or (key, marks at its start, marks at its
+        #: end) when one key held the whole frame (made into buckets only when read).
+        self._last_frame: dict[tuple[str, str], KindCounts] | tuple[tuple[str, str], Gross, Gross]
+        self._last_frame = {}
         self._last_by: tuple[dict[str, KindCounts], dict[str, KindCounts]] | None = None
-        self.tag_totals: dict[str, KindCounts] = {}
-        self.phase_totals: dict[str, KindCounts] = {}
+        self._tag_totals: dict[str, KindCounts] = {}
+        self._phase_totals: dict[str, KindCounts] = {}
 
     # --- monotonic counters -----------------------------------------------------------------
 
-    def _gross(self) -> tuple[int, int, int, int, int, int]:
+    def _gross(self, marks: Gross) -> Gross:
         arena = self.arena
         pools = self.pools
-        pool_count = sum(pools.alloc_counts)
-        marks = self._marks
+        pool_count = pools.alloc_total[0]
         # Pool bytes only grow with the pool count: skip the per-class sum when it is unchanged
-        # (tag and phase changes flush often; this keeps a flush well under a microsecond).
+        # since ``marks`` (tag and phase changes flush often; this keeps a flush well under a
+        # microsecond).
         pool_bytes = marks[3] if pool_count == marks[2] else pools.allocated_bytes()
         frame_count = self.frame_allocs_done + arena.count
         frame_bytes = self.frame_bytes_done + arena.offset
@@ -148,31 +178,52 @@ class ThreadState:
         return count, nbytes
 
     def flush_attribution(self) -> None:
-        """Charge allocations since the last mark to the current tag path and phase."""
+        """Charge allocations since the last charge to the current tag path and phase (the
+        owning thread calls this before the key changes, and wherever it wants the breakdown
+        of the open frame up to now)."""
         marks = self._marks
         arena = self.arena
-        # Fast exit when nothing was allocated since the mark: byte counters only move with
-        # their counts (rollbacks and frame ends re-mark), so the counts decide. Nested tag
-        # and phase pushes hit this.
+        # Fast exit when nothing was allocated since the last charge: byte counters only move
+        # with their counts (rollbacks and frame ends re-mark), so the counts decide. Nested
+        # tag and phase pushes hit this.
         if (
             self.frame_allocs_done + arena.count == marks[0]
             and self.heap_allocs == marks[4]
-            and sum(self.pools.alloc_counts) == marks[2]
+            and self.pools.alloc_total[0] == marks[2]
             and not self.frame_sources
         ):
             return
-        now = self._gross()
-        key = (self.tag_path, self.phase_path)
-        bucket = self.frame_buckets.get(key)
-        if bucket is None:
-            bucket = self.frame_buckets[key] = KindCounts()
-        bucket.frame_count += now[0] - marks[0]
-        bucket.frame_bytes += now[1] - marks[1]
-        bucket.pool_count += now[2] - marks[2]
-        bucket.pool_bytes += now[3] - marks[3]
-        bucket.heap_count += now[4] - marks[4]
-        bucket.heap_bytes += now[5] - marks[5]
-        self._marks = now
+        now = self._gross(marks)
+        tag, phase = key = (self.tag_path, self.phase_path)
+        _charge(self._tag_totals, tag, marks, now)
+        _charge(self._phase_totals, phase, marks, now)
+        frame_marks = self._frame_marks
+        if now != frame_marks:
+            _charge(self.frame_buckets, key, frame_marks, now)
+        self._marks = self._frame_marks = now
+
+    @property
+    def tag_totals(self) -> dict[str, KindCounts]:
+        """Counts per tag path since the thread began, up to now (a new dict; safe to read
+        from another thread)."""
+        return self._totals_with_open_segment(self._tag_totals, self.tag_path)
+
+    @property
+    def phase_totals(self) -> dict[str, KindCounts]:
+        """Counts per phase path since the thread began, up to now (a new dict)."""
+        return self._totals_with_open_segment(self._phase_totals, self.phase_path)
+
+    def _totals_with_open_segment(
+        self, charged: dict[str, KindCounts], key: str
+    ) -> dict[str, KindCounts]:
+        # Read-only, so another thread may call it: the open segment (since the last charge)
+        # is added to a copy, never charged.
+        marks = self._marks
+        now = self._gross(marks)
+        totals = {name: counts.copy() for name, counts in list(charged.items())}
+        if now != marks:
+            _charge(totals, key, marks, now)
+        return totals
 
     # --- frame lifecycle --------------------------------------------------------------------
 
@@ -184,7 +235,8 @@ class ThreadState:
                 note=f"thread {self.thread_name!r} already has an open frame",
                 help="call end_frame() before beginning the next frame",
             )
-        self.flush_attribution()
+        # no charge here: what was allocated between frames belongs to the key current now,
+        # and the next charge (a key change or this frame's end) counts it the same
         self.frame_number += 1
         self.arena.begin()
         if self.frame_sources:
@@ -200,20 +252,22 @@ class ThreadState:
                 note=f"thread {self.thread_name!r} has no open frame",
                 help="call begin_frame() first (each thread begins and ends its own frames)",
             )
-        self.flush_attribution()
         if self.frame_holders:
             self._detach_holders(0)
+        self._close_frame_breakdown()
         count, used = self.arena.end()
         # The gross counters do not move: what the arena held moves into the *_done totals,
-        # so the marks set by the flush above stay exact.
+        # so the marks stay exact.
         self.frame_allocs_done += count
         self.frame_bytes_done += used
         self.frames_completed += 1
         self.box_generation += 1
-        self.dead_box_ranges.clear()
-        self.rollback_log.clear()
-        self.frame_objects.clear()
-        self._close_frame_buckets()
+        if self.dead_box_ranges:
+            self.dead_box_ranges.clear()
+        if self.rollback_log:
+            self.rollback_log.clear()
+        if self.frame_objects:
+            self.frame_objects.clear()
         if self.frame_sources:
             for source in self.frame_sources:
                 source.frame_end()
@@ -224,23 +278,35 @@ class ThreadState:
             return count + served - marks[0], used + served_bytes - marks[1]
         return count, used
 
-    def _close_frame_buckets(self) -> None:
-        # Fold into the running totals (no new objects once a tag or phase has been seen);
-        # the per-frame breakdowns are built only when someone reads them.
-        tag_totals = self.tag_totals
-        phase_totals = self.phase_totals
-        for (tag, phase), counts in self.frame_buckets.items():
-            total = tag_totals.get(tag)
-            if total is None:
-                total = tag_totals[tag] = KindCounts()
-            total.add(counts)
-            total = phase_totals.get(phase)
-            if total is None:
-                total = phase_totals[phase] = KindCounts()
-            total.add(counts)
-        self.last_frame_buckets = self.frame_buckets
+    def _close_frame_breakdown(self) -> None:
+        # The frame's last segment: when no tag or phase changed during the frame it is the
+        # whole frame, kept as marks (nothing is charged or folded; the running totals hold
+        # it as their open segment).
+        frame_marks = self._frame_marks
+        now = self._gross(frame_marks)
+        key = (self.tag_path, self.phase_path)
+        buckets = self.frame_buckets
+        if buckets:
+            if now != frame_marks:
+                _charge(buckets, key, frame_marks, now)
+            self._last_frame = buckets
+            self.frame_buckets = {}
+        else:
+            self._last_frame = (key, frame_marks, now)
+        self._frame_marks = now
         self._last_by = None
-        self.frame_buckets = {}
+
+    @property
+    def last_frame_buckets(self) -> dict[tuple[str, str], KindCounts]:
+        """Counts per (tag path, phase path) of the last completed frame (do not mutate)."""
+        last = self._last_frame
+        if isinstance(last, tuple):
+            key, start, end = last
+            last = {}
+            if end != start:
+                _charge(last, key, start, end)
+            self._last_frame = last
+        return last
 
     def _last_frame_breakdown(self) -> tuple[dict[str, KindCounts], dict[str, KindCounts]]:
         cached = self._last_by
@@ -279,7 +345,7 @@ class ThreadState:
         self.frame_bytes_done += used - checkpoint.offset
         if self.box_seq > box_seq:
             self.dead_box_ranges.append((box_seq, self.box_seq))
-        self._marks = self._gross()
+        self._marks = self._frame_marks = self._gross(self._marks)
         return freed
 
     # --- tags and phases --------------------------------------------------------------------

@@ -63,15 +63,11 @@ class RetiredTotals:
             counters[name] += getattr(snap, name)
         counters["frame_in_use"] = 0
         self.pool_net += snap.pool_bytes_allocated - snap.pool_bytes_freed
-        state.flush_attribution()
+        # the state's totals include everything it allocated, its open segment too
         for totals, table in ((self.tag_totals, state.tag_totals),
                               (self.phase_totals, state.phase_totals)):  # fmt: skip
             for key, counts in table.items():
                 _merge(totals, key, counts)
-        # what was charged outside a frame (no frame end folded it into the totals yet)
-        for (tag, phase), counts in state.frame_buckets.items():
-            _merge(self.tag_totals, tag, counts)
-            _merge(self.phase_totals, phase, counts)
 
     def snapshot(self) -> ThreadStats:
         """The folded threads as one (dead) thread's statistics."""
@@ -79,6 +75,7 @@ class RetiredTotals:
             thread_id=0, thread_name=f"<{self.threads} exited threads>", alive=False,
             frame_number=0, frame_active=False, arena_capacity=0, **self.counters,
         )  # fmt: skip
+
 
 #: Called with a retired thread's state and the ``(count, bytes)`` of the frame its exit
 #: ended, so observers see that frame end.

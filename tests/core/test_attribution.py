@@ -324,3 +324,85 @@ def test_a_phase_outside_a_frame_is_fa001() -> None:
     assert alloc.current_phase() is None  # nothing was pushed
     with alloc.frame_scope(), alloc.phase_scope("update"):
         assert alloc.current_phase() == "update"
+
+
+# -- frames where the key never changes (charged when read) --------------------------------
+
+
+def test_a_frame_under_one_key_is_its_own_breakdown(alloc: SmartAlloc) -> None:
+    # No tag or phase changes: nothing is charged at the frame ends, yet each frame's
+    # breakdown is that frame alone and the totals hold every frame.
+    for n in (1, 2, 3):
+        with alloc.frame_scope():
+            for _ in range(n):
+                alloc.frame_alloc(np.uint8, 16)
+        assert alloc.frame_tag_stats() == {"": KindCounts(frame_count=n, frame_bytes=16 * n)}
+    assert alloc.tag_stats() == {"": KindCounts(frame_count=6, frame_bytes=96)}
+    assert alloc.phase_stats() == {"": KindCounts(frame_count=3, frame_bytes=48)}
+
+
+def test_what_is_allocated_between_frames_counts_to_the_next_frame(alloc: SmartAlloc) -> None:
+    with alloc.frame_scope():
+        alloc.frame_alloc(np.uint8, 16)
+    block = alloc.pool_alloc(np.float32, 8)  # between frames
+    with alloc.frame_scope():
+        alloc.frame_alloc(np.uint8, 16)
+    (last,) = alloc.frame_tag_stats().values()
+    assert (last.frame_count, last.pool_count, last.pool_bytes) == (1, 1, 32)
+    alloc.pool_free(block)
+    with alloc.frame_scope():
+        pass
+    assert alloc.frame_tag_stats() == {}  # nothing was allocated in or before it
+
+
+def test_a_tag_change_after_single_key_frames_charges_them_to_the_old_key(
+    alloc: SmartAlloc,
+) -> None:
+    for _ in range(3):
+        with alloc.frame_scope():
+            alloc.frame_alloc(np.uint8, 16)
+    with alloc.frame_scope():
+        alloc.frame_alloc(np.uint8, 16)
+        with alloc.with_tag("ai"):  # type: ignore[union-attr]
+            alloc.frame_alloc(np.uint8, 32)
+    assert alloc.frame_tag_stats() == {
+        "": KindCounts(frame_count=1, frame_bytes=16),
+        "ai": KindCounts(frame_count=1, frame_bytes=32),
+    }
+    assert alloc.tag_stats()[""] == KindCounts(frame_count=4, frame_bytes=64)
+
+
+@pytest.mark.timeout(30)
+def test_another_threads_totals_include_what_it_allocated_so_far(alloc: SmartAlloc) -> None:
+    # The worker never changes its tag, so nothing of it was charged: a reader on another
+    # thread still sees every allocation, its open frame's included, and changes nothing.
+    allocated = threading.Event()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with alloc.frame_scope():
+                alloc.frame_alloc(np.uint8, 16)
+            alloc.begin_frame()
+            alloc.frame_alloc(np.uint8, 32)
+            allocated.set()
+            assert done.wait(10)
+            alloc.end_frame()
+            assert alloc.frame_tag_stats() == {"": KindCounts(frame_count=1, frame_bytes=32)}
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+            allocated.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert allocated.wait(10)
+        seen = alloc.tag_stats(all_threads=True)
+        assert seen[""] == KindCounts(frame_count=2, frame_bytes=48)
+        assert alloc.tag_stats(all_threads=True) == seen  # reading charged nothing
+    finally:
+        done.set()
+        thread.join(10)
+    assert not errors, errors
+    assert alloc.tag_stats(all_threads=True)[""] == KindCounts(frame_count=2, frame_bytes=48)

@@ -224,6 +224,7 @@ typedef struct {
     PyObject *bad_free;      /* pools._bad_free(array) -> exception */
     Py_buffer alloc_counts;  /* int64 per class, incremented in place */
     Py_buffer free_counts;
+    Py_buffer alloc_total;   /* one int64: the sum of alloc_counts, kept as they move */
     Py_ssize_t n_classes;
     LayoutCache layouts;
 } PoolPaths;
@@ -370,6 +371,7 @@ pools_alloc_impl(PoolPaths *self, PyObject *dtype, PyObject *shape)
     }
     Py_DECREF(key);
     counts(&self->alloc_counts)[class_index]++;
+    counts(&self->alloc_total)[0]++;
     Py_DECREF(block);
     Py_DECREF(layout);
     return view;
@@ -500,8 +502,7 @@ get_counts(PyObject *pools, const char *name, Py_ssize_t n, Py_buffer *out)
         || (out->format[0] != 'q' && out->format[0] != 'l')) {
         PyBuffer_Release(out);
         out->obj = NULL;
-        PyErr_Format(PyExc_TypeError, "pools.%s must be an array('q') of one count per class",
-                     name);
+        PyErr_Format(PyExc_TypeError, "pools.%s must be an array('q') of %zd counts", name, n);
         return -1;
     }
     return 0;
@@ -542,6 +543,13 @@ paths_init(PoolPaths *self, PyObject *args, PyObject *kwargs)
     if (get_counts(pools, "free_counts", n, &self->free_counts) < 0) {
         PyBuffer_Release(&self->alloc_counts);
         self->alloc_counts.obj = NULL;
+        goto fail;
+    }
+    if (get_counts(pools, "alloc_total", 1, &self->alloc_total) < 0) {
+        PyBuffer_Release(&self->alloc_counts);
+        self->alloc_counts.obj = NULL;
+        PyBuffer_Release(&self->free_counts);
+        self->free_counts.obj = NULL;
         goto fail;
     }
     self->resolve = PyObject_GetAttrString(pools, "_resolve");
@@ -602,6 +610,9 @@ paths_dealloc(PoolPaths *self)
     }
     if (self->free_counts.obj != NULL) {
         PyBuffer_Release(&self->free_counts);
+    }
+    if (self->alloc_total.obj != NULL) {
+        PyBuffer_Release(&self->alloc_total);
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
