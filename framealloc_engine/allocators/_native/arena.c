@@ -374,10 +374,7 @@ arena_alloc(NativeArena *self, PyObject *const *args, Py_ssize_t nargs, PyObject
 {
     PyObject *dtype;
     PyObject *shape;
-    if (nargs == 2 && kwnames == NULL) {
-        return alloc_impl(self, args[0], args[1], 1);
-    }
-    if (fa_parse_request(args, nargs, kwnames, &dtype, &shape) < 0) {
+    if (fa_take_request(args, nargs, kwnames, &dtype, &shape) < 0) {
         return NULL;
     }
     return alloc_impl(self, dtype, shape, 1);
@@ -389,10 +386,7 @@ arena_try_alloc(NativeArena *self, PyObject *const *args, Py_ssize_t nargs,
 {
     PyObject *dtype;
     PyObject *shape;
-    if (nargs == 2 && kwnames == NULL) {
-        return alloc_impl(self, args[0], args[1], 0);
-    }
-    if (fa_parse_request(args, nargs, kwnames, &dtype, &shape) < 0) {
+    if (fa_take_request(args, nargs, kwnames, &dtype, &shape) < 0) {
         return NULL;
     }
     return alloc_impl(self, dtype, shape, 0);

@@ -145,11 +145,7 @@ frame_request(NativeFront *self, PyObject *const *args, Py_ssize_t nargs, PyObje
     }
     PyObject *dtype;
     PyObject *shape;
-    if (nargs == 2 && kwnames == NULL) {
-        dtype = args[0];
-        shape = args[1];
-    }
-    else if (fa_parse_request(args, nargs, kwnames, &dtype, &shape) < 0) {
+    if (fa_take_request(args, nargs, kwnames, &dtype, &shape) < 0) {
         return NULL;
     }
     PyObject *slot = current_slot(self);
@@ -221,11 +217,7 @@ front_pool_alloc(NativeFront *self, PyObject *const *args, Py_ssize_t nargs,
     }
     PyObject *dtype;
     PyObject *shape;
-    if (nargs == 2 && kwnames == NULL) {
-        dtype = args[0];
-        shape = args[1];
-    }
-    else if (fa_parse_request(args, nargs, kwnames, &dtype, &shape) < 0) {
+    if (fa_take_request(args, nargs, kwnames, &dtype, &shape) < 0) {
         return NULL;
     }
     PyObject *slot = current_slot(self);

@@ -118,6 +118,18 @@ int fa_layout_traverse(LayoutCache *cache, visitproc visit, void *arg);
 /* Parse (dtype, shape=()) given positionally or by keyword; borrowed results. */
 int fa_parse_request(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                      PyObject **dtype, PyObject **shape);
+/* The same, with the usual call (two positional arguments) taken inline. */
+static inline int
+fa_take_request(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **dtype,
+                PyObject **shape)
+{
+    if (nargs == 2 && kwnames == NULL) {
+        *dtype = args[0];
+        *shape = args[1];
+        return 0;
+    }
+    return fa_parse_request(args, nargs, kwnames, dtype, shape);
+}
 
 /* --- pools.c ------------------------------------------------------------------------- */
 

@@ -451,10 +451,7 @@ paths_alloc(PoolPaths *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
     if (!ready(self)) {
         return NULL;
     }
-    if (nargs == 2 && kwnames == NULL) {
-        return pools_alloc_impl(self, args[0], args[1]);
-    }
-    if (fa_parse_request(args, nargs, kwnames, &dtype, &shape) < 0) {
+    if (fa_take_request(args, nargs, kwnames, &dtype, &shape) < 0) {
         return NULL;
     }
     return pools_alloc_impl(self, dtype, shape);
