@@ -264,14 +264,20 @@ def test_a_million_operations_leave_nothing_behind(path: str) -> None:
         gc.collect()
         objects = len(gc.get_objects())
         rss = _rss()
-        traced = tracemalloc.get_traced_memory()[0]
-        run(count)
-        gc.collect()
-        traced_growth = tracemalloc.get_traced_memory()[0] - traced
+        # The measured million in two halves: a leak grows in both; a one-off growth of
+        # numpy's or the interpreter's own caches (the buffer behind __array_interface__
+        # grows once, at a point that depends on how many calls the process made before
+        # this test) falls in one half at most.
+        traced_growth = []
+        for _ in range(2):
+            traced = tracemalloc.get_traced_memory()[0]
+            run(count // 2)
+            gc.collect()
+            traced_growth.append(tracemalloc.get_traced_memory()[0] - traced)
     finally:
         tracemalloc.stop()
     assert len(gc.get_objects()) - objects < 50
-    assert traced_growth < 64 * 1024
+    assert min(traced_growth) < 64 * 1024, traced_growth
     assert _rss() - rss < 8 * 1024 * 1024
     stats = alloc.stats()
     assert stats.total_allocated == 0  # nothing live: every frame ended, every block freed
